@@ -1,0 +1,167 @@
+"""The public surface: `grad` and `value_and_grad`, as decorators or functions.
+
+A derivative object parses and fences its function at decoration time (bad syntax fails early,
+pointing at the user's line), then generates, compiles and caches one adjoint per argument
+signature at first call — integer arguments are loop counts and indices, float arguments may be
+differentiated.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import numbers
+
+import numpy as np
+
+from . import pipeline
+from .errors import NonDifferentiableArgument, UnsupportedArgument
+from .frontend import fence, source
+from .ssa import printer
+from .ssa.nodes import BOOL, FLOAT, INT
+
+
+def _kind(value):
+    if isinstance(value, (bool, np.bool_)):
+        return BOOL
+    if isinstance(value, numbers.Integral):
+        return INT
+    if isinstance(value, numbers.Real):
+        return FLOAT
+    return None
+
+
+def _scalar(x):
+    """Plain Python numbers out of both builds (the Python build reads float64s off tapes)."""
+    if isinstance(x, np.floating):
+        return float(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+class Derivative:
+    """`grad(f)` / `value_and_grad(f)`: call it like `f`; inspect `.source`, `.python`, `.ir`."""
+
+    def __init__(self, fn, wrt=0, jit: bool = True, with_value: bool = False):
+        self.fn = fn
+        self.__s2sad_primal__ = fn
+        functools.update_wrapper(self, getattr(fn, "py_func", fn))
+        self.jit = jit
+        self.with_value = with_value
+        self._parsed = source.load(fn)
+        fence.check(self._parsed)
+        self._signature = inspect.signature(self._parsed.pyfunc)
+        self._params = list(self._signature.parameters)
+        self._single = not isinstance(wrt, (tuple, list))
+        self.wrt = self._resolve_wrt((wrt,) if self._single else tuple(wrt))
+        self._specs: dict = {}
+        self._last = None
+
+    def _resolve_wrt(self, wrt: tuple) -> tuple[int, ...]:
+        out = []
+        for w in wrt:
+            if isinstance(w, str):
+                if w not in self._params:
+                    raise NonDifferentiableArgument(
+                        f"'{self.fn.__name__}' has no parameter '{w}'",
+                        self._parsed.loc(self._parsed.tree), f"parameters: {self._params}")
+                w = self._params.index(w)
+            if not isinstance(w, int) or not -len(self._params) <= w < len(self._params):
+                raise NonDifferentiableArgument(
+                    f"wrt={w!r} is not a parameter index of '{self.fn.__name__}'",
+                    self._parsed.loc(self._parsed.tree),
+                    f"use 0..{len(self._params) - 1} or a parameter name")
+            out.append(w % len(self._params))
+        return tuple(out)
+
+    # -------------------------------------------------------------------- calling
+    def __call__(self, *args, **kwargs):
+        if kwargs or len(args) != len(self._params):
+            bound = self._signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            args = bound.args
+        kinds = tuple(_kind(a) for a in args)
+        spec = self._specs.get(kinds)
+        if spec is None:
+            spec = self._build(kinds, args)
+        self._last = spec
+        value, grads = spec.loaded(*args)
+        value = _scalar(value)
+        grads = _scalar(grads[0]) if self._single else tuple(_scalar(g) for g in grads)
+        return (value, grads) if self.with_value else grads
+
+    def _build(self, kinds: tuple, args: tuple):
+        tree = self._parsed.tree
+        all_args = tree.args.posonlyargs + tree.args.args
+        for i, (k, a) in enumerate(zip(kinds, args)):
+            if k is None:
+                raise UnsupportedArgument(
+                    f"argument '{self._params[i]}' is a {type(a).__name__}; s2sad specializes on "
+                    "float, int and bool arguments", self._parsed.loc(all_args[i]),
+                    "NumPy array arguments arrive with array support")
+        for i in self.wrt:
+            if kinds[i] is not FLOAT:
+                raise NonDifferentiableArgument(
+                    f"cannot differentiate with respect to '{self._params[i]}': it was called "
+                    f"with {type(args[i]).__name__} {args[i]!r}", self._parsed.loc(all_args[i]),
+                    "integer arguments are loop counts and indices; pass a float "
+                    f"(e.g. {float(args[i])!r}) to differentiate with respect to it")
+        spec = pipeline.adjoint(self.fn, list(kinds), list(self.wrt), self.jit)
+        self._specs[kinds] = spec
+        return spec
+
+    def _default_spec(self):
+        if self._last is not None:
+            return self._last
+        kinds = []
+        for p in self._signature.parameters.values():
+            ann, default = p.annotation, p.default
+            untyped = ann is inspect.Parameter.empty
+            if ann in (int, bool) or (untyped and isinstance(default, int)):
+                kinds.append(BOOL if ann is bool or isinstance(default, bool) else INT)
+            else:
+                kinds.append(FLOAT)
+        sample = [1.0 if k is FLOAT else 1 if k is INT else True for k in kinds]
+        return self._specs.get(tuple(kinds)) or self._build(tuple(kinds), sample)
+
+    # ------------------------------------------------------------------ inspection
+    @property
+    def source(self) -> str:
+        """The generated Python source of the last-used (or default) specialization."""
+        return self._default_spec().source
+
+    @property
+    def python(self):
+        """The un-jitted generated function: `(args) -> (value, grads)`."""
+        return self._default_spec().loaded.python
+
+    @property
+    def compiled(self):
+        """The Numba dispatcher (callable from your own @njit code), or None without jit."""
+        return self._default_spec().loaded.compiled
+
+    @property
+    def ir(self) -> str:
+        """The typed SSA of the last-used (or default) specialization."""
+        return self._default_spec().ir
+
+    def untyped_ir(self) -> str:
+        return printer.format_function(pipeline.build_ssa(self.fn))
+
+
+def _decorator(with_value: bool):
+    def make(fn=None, wrt=0, jit: bool = True):
+        if fn is None:
+            return lambda f: Derivative(f, wrt, jit, with_value)
+        return Derivative(fn, wrt, jit, with_value)
+    return make
+
+
+grad = _decorator(with_value=False)
+grad.__doc__ = """Gradient of a scalar function: `grad(f, wrt=0, jit=True)`, `@grad`, `@grad(wrt=)`.
+
+`wrt` is a parameter index, a name, or a tuple of them; an int or name gives one gradient, a
+tuple gives a tuple. `jit=False` (or S2SAD_JIT=0) gives the pure-Python build."""
+value_and_grad = _decorator(with_value=True)
+value_and_grad.__doc__ = """Like `grad`, returning `(value, grads)`."""

@@ -1,0 +1,106 @@
+"""The whole compiler, in order. Reading this file tells you every pass s2sad runs.
+
+    fn ─ frontend: source → fence → normalize ─ ssa: build → prune → verify
+       ─ specialize: types → activity ─ reverse → simplify ─ emit (astor) ─ jit (Numba)
+
+The untyped SSA is built once per function; everything from `types` on runs once per argument
+signature (float/int/bool per argument), like Numba's own dispatcher.
+
+Environment knobs (for whoever debugs a miscompile): S2SAD_DUMP_AFTER=ssa,reverse prints the IR
+or source after those passes; S2SAD_TIMINGS=1 prints per-pass times.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+from . import emit, jit, reverse, simplify
+from .errors import InternalError, S2SADError
+from .frontend import fence, normalize, source
+from .ssa import activity, build, printer, prune, types, verify
+from .ssa.nodes import Function, Scalar
+
+
+@dataclass
+class Pass:
+    name: str
+    run: object
+    doc: str
+
+
+FRONT = (
+    Pass("source", source.load, "read the function's source with its true file lines"),
+    Pass("fence", lambda parsed: (fence.check(parsed), parsed)[1],
+         "reject unsupported syntax with a located error"),
+    Pass("normalize", lambda parsed: (parsed, normalize.run(parsed)),
+         "lower break/continue/return to flags; desugar augmented assignment"),
+    Pass("ssa", lambda pt: build.build(*pt), "structured SSA; helpers inlined"),
+    Pass("prune", prune.run, "drop dead ops, phis and carried values"),
+    Pass("verify", lambda fn: (verify.run(fn), fn)[1], "check SSA invariants"),
+)
+
+
+def _run(p: Pass, value, where: str):
+    start = time.perf_counter()
+    try:
+        out = p.run(value)
+    except S2SADError:
+        raise
+    except Exception as exc:  # an s2sad bug: never show a bare KeyError/AssertionError
+        raise InternalError(f"{type(exc).__name__}: {exc} (during pass '{p.name}' on {where})",
+                            hint="please report this with the function that triggered it") \
+            from exc
+    if os.environ.get("S2SAD_TIMINGS"):
+        print(f"s2sad: {p.name:<10} {1e3 * (time.perf_counter() - start):8.2f} ms  ({where})",
+              file=sys.stderr)
+    if p.name in os.environ.get("S2SAD_DUMP_AFTER", "").split(","):
+        text = printer.format_function(out) if isinstance(out, Function) else str(out)
+        print(f"--- after {p.name} ({where}) ---\n{text}", file=sys.stderr)
+    return out
+
+
+def build_ssa(fn) -> Function:
+    """Untyped, pruned SSA of `fn` (helpers inlined)."""
+    value = fn
+    where = getattr(fn, "__qualname__", repr(fn))
+    for p in FRONT:
+        value = _run(p, value, where)
+    return value
+
+
+@dataclass
+class Adjoint:
+    """Everything produced for one signature: typed IR, generated source, loaded function."""
+
+    ir: str
+    source: str
+    loaded: jit.Loaded
+
+
+def adjoint(fn, arg_types: list[Scalar], wrt: list[int], jit_on: bool) -> Adjoint:
+    """Generate, emit and load the value-and-gradient function of `fn` for `arg_types`."""
+    where = getattr(fn, "__qualname__", repr(fn))
+    ssa = build_ssa(fn)  # rebuilt per signature: types are written into the values
+    steps = (
+        Pass("types", lambda f: (types.infer(f, arg_types), f)[1], "infer float/int/bool"),
+        Pass("activity", lambda f: (f, activity.analyze(f, [f.params[i] for i in wrt])),
+             "values that need adjoints"),
+        Pass("reverse", lambda fa: reverse.generate(
+            fa[0], fa[1], [fa[0].params[i] for i in wrt], f"{fa[0].name}_adjoint"),
+            "adjoint function as Python AST"),
+        Pass("simplify", simplify.run, "zero propagation and dead-code elimination"),
+        Pass("emit", lambda tree: emit.to_source(tree, f"{ssa.file}:{ssa.loc.line}"),
+             "Python source via astor"),
+    )
+    value = ssa
+    typed_ir = None
+    for p in steps:
+        value = _run(p, value, where)
+        if p.name == "types":
+            typed_ir = printer.format_function(value, types=True)
+    src, line_locs = value
+    loaded = jit.load(src, f"{ssa.name}_adjoint", ssa.name, line_locs, jit_on)
+    return Adjoint(typed_ir, src, loaded)

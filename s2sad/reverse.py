@@ -1,0 +1,499 @@
+"""Reverse mode: typed SSA -> one Python function returning (value, gradients).
+
+The generated function has two sweeps. The forward sweep is the primal program, plus pushes of
+the values the reverse sweep will need onto typed stacks (float64, int64 and int8 NumPy arrays, so
+Numba compiles it in nopython mode). The reverse sweep visits the program backwards, one block per
+source statement, accumulating adjoints (`bx += p * by`, the lecture's "local gradient times
+upstream gradient") with each partial `p` inlined from the rule table.
+
+What goes on a tape is decided by `plan` (a to-be-recorded analysis): only values defined inside
+a loop (every iteration overwrites them) and read by some adjoint; values of straight-line code
+stay in their variables. Loop trip counts of nested loops and branch decisions inside loops are
+recorded too; a `for` index is recomputed from the iteration number instead of stored.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import emit
+from .emit import assign, augassign, call, name
+from .naming import Namer
+from .rules import lookup
+from .ssa.nodes import BOOL, FLOAT, INT, UNDEF, Block, Const, For, Function, If, Op, Value, While
+
+TAPES = {FLOAT: ("tape_f", "p_f", "float64"), INT: ("tape_i", "p_i", "int64"),
+         BOOL: ("tape_b", "p_b", "int8")}
+
+
+# --------------------------------------------------------------------------------------- plan
+@dataclass
+class Plan:
+    """Facts the generator needs, computed once per specialization."""
+
+    active: set
+    depth: dict = field(default_factory=dict)      # id(block) -> enclosing loop count
+    block_of: dict = field(default_factory=dict)   # id(value) -> block defining it
+    order: dict = field(default_factory=dict)      # id(value or loop) -> program position
+    defs: dict = field(default_factory=dict)       # id(block) -> values it defines (not headers)
+    adjoint: dict = field(default_factory=dict)    # id(item) -> has reverse work
+    pushes: dict = field(default_factory=dict)     # id(block) -> [Value | loop] to record
+    index_needed: set = field(default_factory=set)  # id(loop) whose index an adjoint reads
+
+    def is_active(self, a) -> bool:
+        return isinstance(a, Value) and id(a) in self.active
+
+
+def refs(op: Op, plan: Plan) -> list[Value]:
+    """The operands (and result) that the partials of `op` for its active args read."""
+    rule = lookup(op.fn)
+    needed = [plan.is_active(a) for a in op.args]
+    sentinels = [ast.Name(id=f"__a{i}", ctx=ast.Load()) for i in range(len(op.args))]
+    prelude, partials = rule.inline(sentinels, ast.Name(id="__out", ctx=ast.Load()),
+                                    lambda hint: f"__l_{hint}", needed)
+    used = {n.id for tree in prelude + [p for p in partials if p is not None]
+            for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    out = [a for i, a in enumerate(op.args) if f"__a{i}" in used and isinstance(a, Value)]
+    if "__out" in used:
+        out.append(op.result)
+    return out
+
+
+def make_plan(fn: Function, active: set) -> Plan:
+    plan = Plan(active)
+    position = iter(range(1 << 62))
+
+    def define(v: Value, block: Block) -> None:
+        plan.block_of[id(v)] = block
+        plan.order[id(v)] = next(position)
+
+    def scan(block: Block, depth: int) -> bool:
+        plan.depth[id(block)] = depth
+        plan.defs[id(block)] = []
+        any_adj = False
+        for item in block.items:
+            if isinstance(item, Op):
+                define(item.result, block)
+                adj = plan.is_active(item.result)
+            elif isinstance(item, If):
+                adj = scan(item.then, depth) | scan(item.orelse, depth)
+                for phi in item.phis:
+                    define(phi.result, block)
+                adj |= any(plan.is_active(p.result) for p in item.phis)
+            else:
+                plan.order[id(item)] = next(position)
+                for c in item.carried:
+                    plan.block_of[id(c.header)] = item.body
+                    plan.order[id(c.header)] = next(position)
+                if isinstance(item, For):
+                    plan.block_of[id(item.index)] = item.body
+                else:
+                    scan(item.cond_block, depth + 1)
+                adj = scan(item.body, depth + 1)
+                for c in item.carried:
+                    define(c.result, block)
+                adj |= any(plan.is_active(c.header) or plan.is_active(c.result)
+                           for c in item.carried)
+            plan.adjoint[id(item)] = adj
+            any_adj |= adj
+            if not isinstance(item, (For, While)):
+                pass
+        plan.defs[id(block)] = [v for v in _defined_here(block) if plan.is_active(v)]
+        return any_adj
+
+    for p in fn.params:
+        define(p, fn.body)
+    scan(fn.body, 0)
+    _record(fn, plan)
+    return plan
+
+
+def _defined_here(block: Block) -> list[Value]:
+    out = []
+    for item in block.items:
+        if isinstance(item, Op):
+            out.append(item.result)
+        elif isinstance(item, If):
+            out += [p.result for p in item.phis]
+        else:
+            out += [c.result for c in item.carried]
+    return out
+
+
+def _record(fn: Function, plan: Plan) -> None:
+    """Decide what the forward sweep pushes: needed values defined inside loops."""
+    needed: dict[int, Value] = {}
+    loops = []
+
+    def need(a) -> None:
+        if isinstance(a, Value):
+            needed[id(a)] = a
+
+    def visit(block: Block) -> None:
+        for item in block.items:
+            if not plan.adjoint.get(id(item)):
+                continue
+            if isinstance(item, Op):
+                for v in refs(item, plan):
+                    need(v)
+            elif isinstance(item, If):
+                need(item.cond)
+                visit(item.then)
+                visit(item.orelse)
+            else:
+                loops.append(item)
+                visit(item.body)
+
+    visit(fn.body)
+    for loop in loops:
+        if isinstance(loop, For) and id(loop.index) in needed:
+            plan.index_needed.add(id(loop))
+            del needed[id(loop.index)]
+            need(loop.start)
+            need(loop.step)
+    for v in needed.values():
+        block = plan.block_of[id(v)]
+        if plan.depth[id(block)] > 0:
+            plan.pushes.setdefault(id(block), []).append(v)
+
+    def nested_counts(block: Block) -> None:
+        for item in block.items:
+            if isinstance(item, If):
+                nested_counts(item.then)
+                nested_counts(item.orelse)
+            elif isinstance(item, (For, While)):
+                if plan.adjoint.get(id(item)) and plan.depth[id(block)] > 0:
+                    plan.pushes.setdefault(id(block), []).append(item)
+                nested_counts(item.body)
+
+    nested_counts(fn.body)
+    for slots in plan.pushes.values():
+        slots.sort(key=lambda s: plan.order[id(s)])
+
+
+# ---------------------------------------------------------------------------------- generator
+class Generator:
+    def __init__(self, fn: Function, plan: Plan, wrt: list[Value]):
+        self.fn, self.plan, self.wrt = fn, plan, wrt
+        self.namer = Namer()
+        for p in fn.params:
+            self.namer.name(p)
+        self.counts: dict[int, str] = {}
+        self.last_comment = None
+        self.tapes_used: set = set()
+
+    # ---- small helpers
+    def arg(self, a, t=None) -> ast.expr:
+        if isinstance(a, Value):
+            return name(self.namer.name(a))
+        return emit.const_arg(a, t)
+
+    def adj(self, v: Value) -> str:
+        return self.namer.adj(v)
+
+    def count(self, loop) -> str:
+        if id(loop) not in self.counts:
+            hint = f"n_{self.namer.name(loop.index)}" if isinstance(loop, For) else "n_while"
+            self.counts[id(loop)] = self.namer.fresh(hint)
+        return self.counts[id(loop)]
+
+    def comment(self, stmt, reverse: bool) -> list:
+        if stmt is None or not stmt.text or stmt is self.last_comment:
+            return []
+        self.last_comment = stmt
+        prefix = "grad of: " if reverse else ""
+        return [emit.Comment(f"{prefix}{stmt.text}    ({stmt.loc.short})", stmt.loc)]
+
+    def slot_type(self, slot):
+        return slot.type if isinstance(slot, Value) else INT
+
+    def slot_name(self, slot) -> str:
+        return self.namer.name(slot) if isinstance(slot, Value) else self.count(slot)
+
+    def per_iteration(self, block: Block) -> Counter:
+        """Pushes one pass through `block` can make (both branches of ifs; loops reserve own)."""
+        total = Counter(self.slot_type(s) for s in self.plan.pushes.get(id(block), []))
+        for item in block.items:
+            if isinstance(item, If):
+                total += self.per_iteration(item.then) + self.per_iteration(item.orelse)
+        return total
+
+    def reserve(self, per_iter: Counter, times: ast.expr | None) -> list:
+        out = []
+        for t, k in per_iter.items():
+            tape, ptr, _ = TAPES[t]
+            need = ast.Constant(k) if times is None else \
+                ast.BinOp(left=times, op=ast.Mult(), right=ast.Constant(k)) if k != 1 else times
+            total = ast.BinOp(left=name(ptr), op=ast.Add(), right=need)
+            out.append(assign(tape, call(name("grow"), [name(tape), total])))
+        return out
+
+    # ---- forward sweep
+    def forward(self, block: Block) -> list:
+        out = []
+        for item in block.items:
+            out += self.fwd_item(item)
+        out += self.pushes(block)
+        return out
+
+    def pushes(self, block: Block) -> list:
+        slots = self.plan.pushes.get(id(block), [])
+        out, offsets = [], Counter()
+        for s in slots:
+            t = self.slot_type(s)
+            tape, ptr, _ = TAPES[t]
+            self.tapes_used.add(t)
+            index = _plus(name(ptr), offsets[t])
+            target = ast.Subscript(value=name(tape), slice=index, ctx=ast.Store())
+            out.append(ast.Assign(targets=[target], value=name(self.slot_name(s))))
+            offsets[t] += 1
+        for t, k in offsets.items():
+            out.append(augassign(TAPES[t][1], ast.Add(), ast.Constant(k)))
+        return out
+
+    def pops(self, block: Block) -> list:
+        slots = self.plan.pushes.get(id(block), [])
+        total = Counter(self.slot_type(s) for s in slots)
+        out = [augassign(TAPES[t][1], ast.Sub(), ast.Constant(k)) for t, k in total.items()]
+        seen = Counter()
+        for s in slots:
+            t = self.slot_type(s)
+            tape, ptr, _ = TAPES[t]
+            value = ast.Subscript(value=name(tape), slice=_plus(name(ptr), seen[t]),
+                                  ctx=ast.Load())
+            if t is BOOL:
+                value = ast.Compare(left=value, ops=[ast.NotEq()], comparators=[ast.Constant(0)])
+            out.append(assign(self.slot_name(s), value))
+            seen[t] += 1
+        return out
+
+    def fwd_item(self, item) -> list:
+        out = self.comment(item.stmt, reverse=False)
+        if isinstance(item, Op):
+            value = emit.spell(item.fn, [self.arg(a) for a in item.args])
+            return out + [assign(self.namer.name(item.result), value)]
+        if isinstance(item, If):
+            then = self.forward(item.then) + [
+                assign(self.namer.name(p.result), self.arg(p.then, p.result.type))
+                for p in item.phis]
+            orelse = self.forward(item.orelse) + [
+                assign(self.namer.name(p.result), self.arg(p.orelse, p.result.type))
+                for p in item.phis]
+            return out + [_if(self.arg(item.cond), then, orelse)]
+        return out + self.fwd_loop(item)
+
+    def fwd_loop(self, loop) -> list:
+        adj = self.plan.adjoint.get(id(loop))
+        counter = adj and (isinstance(loop, While) or loop.exit is not None)
+        per_iter = self.per_iteration(loop.body)
+        pre, body = [], []
+        if isinstance(loop, For) and adj and not counter:
+            bounds = [self.arg(loop.start), self.arg(loop.stop), self.arg(loop.step)]
+            pre.append(assign(self.count(loop), call(name("trip_count"), bounds)))
+            pre += self.reserve(per_iter, name(self.count(loop)))
+        elif per_iter:
+            body += self.reserve(per_iter, None)
+        if counter:
+            pre.append(assign(self.count(loop), ast.Constant(0)))
+        for c in loop.carried:
+            pre.append(assign(self.namer.name(c.header), self.arg(c.init, c.header.type)))
+        if isinstance(loop, While) and loop.cond_block.items:
+            head = self.forward(loop.cond_block)
+            head.append(_if(ast.UnaryOp(op=ast.Not(), operand=self.arg(loop.cond)),
+                            [ast.Break()], []))
+            body = head + body
+            test = ast.Constant(True)
+        elif isinstance(loop, While):
+            test = self.arg(loop.cond)
+        body += self.forward(loop.body)
+        body += _parallel_copy([self.namer.name(c.header) for c in loop.carried],
+                               [self.arg(c.next, c.header.type) for c in loop.carried])
+        if counter:
+            body.append(augassign(self.count(loop), ast.Add(), ast.Constant(1)))
+        if loop.exit is not None:
+            body.append(_if(self.arg(loop.exit), [ast.Break()], []))
+        if isinstance(loop, For):
+            node = ast.For(target=emit.store(self.namer.name(loop.index)),
+                           iter=call(name("range"), _range_args(self, loop)),
+                           body=body or [ast.Pass()], orelse=[])
+        else:
+            node = ast.While(test=test, body=body or [ast.Pass()], orelse=[])
+        post = [assign(self.namer.name(c.result), name(self.namer.name(c.header)))
+                for c in loop.carried]
+        return pre + [node] + post
+
+    # ---- reverse sweep
+    def reverse(self, block: Block, extra: list = ()) -> list:
+        out = self.pops(block)
+        out += [assign(self.adj(v), ast.Constant(0.0)) for v in self.plan.defs[id(block)]]
+        out += list(extra)
+        for item in reversed(block.items):
+            out += self.rev_item(item)
+        return out
+
+    def accumulate(self, target, g: ast.expr) -> list:
+        """`b[target] += g` when target is active; nothing otherwise."""
+        if not self.plan.is_active(target):
+            return []
+        return [augassign(self.adj(target), ast.Add(), g)]
+
+    def rev_item(self, item) -> list:
+        if not self.plan.adjoint.get(id(item)):
+            return []
+        out = self.comment(item.stmt, reverse=True)
+        if isinstance(item, Op):
+            return out + self.rev_op(item)
+        if isinstance(item, If):
+            then = self.reverse(item.then, self.phi_adjoints(item, "then"))
+            orelse = self.reverse(item.orelse, self.phi_adjoints(item, "orelse"))
+            return out + [_if(self.arg(item.cond), then, orelse)]
+        return out + self.rev_loop(item)
+
+    def phi_adjoints(self, item: If, side: str) -> list:
+        """Inside one branch: the phi results' adjoints flow to that branch's inputs."""
+        out = []
+        for p in item.phis:
+            if self.plan.is_active(p.result):
+                out += self.accumulate(getattr(p, side), name(self.adj(p.result)))
+        return out
+
+    def rev_op(self, op: Op) -> list:
+        rule = lookup(op.fn)
+        needed = [self.plan.is_active(a) for a in op.args]
+        prelude, partials = rule.inline([self.arg(a) for a in op.args],
+                                        name(self.namer.name(op.result)),
+                                        lambda hint: self.namer.fresh(f"_{hint}"), needed)
+        out = list(prelude)
+        g = name(self.adj(op.result))
+        for a, p in zip(op.args, partials):
+            if p is None or not self.plan.is_active(a):
+                continue
+            if isinstance(p, ast.Constant) and p.value in (0, 0.0):
+                continue
+            if isinstance(p, ast.Constant) and p.value == 1.0:
+                out.append(augassign(self.adj(a), ast.Add(), g))
+            elif isinstance(p, ast.Constant) and p.value == -1.0:
+                out.append(augassign(self.adj(a), ast.Sub(), g))
+            else:
+                out.append(augassign(self.adj(a), ast.Add(),
+                                     ast.BinOp(left=p, op=ast.Mult(), right=g)))
+        return out
+
+    def rev_loop(self, loop) -> list:
+        active = [c for c in loop.carried
+                  if self.plan.is_active(c.header) or self.plan.is_active(c.result)]
+        pre = []
+        for c in active:
+            seed = name(self.adj(c.result)) if self.plan.is_active(c.result) \
+                else ast.Constant(0.0)
+            pre.append(assign(self.adj(c.header), seed))
+        # Start of each reverse iteration: the adjoint of this iteration's `next` is the header
+        # adjoint left by the iteration after it (or by the loop result).
+        local = {id(v) for v in self.plan.defs[id(loop.body)]}
+        into_local, held, zero, add_held = [], [], [], []
+        for c in active:
+            hdr = self.adj(c.header)
+            if isinstance(c.next, Value) and id(c.next) in local:
+                into_local += self.accumulate(c.next, name(hdr))
+            elif self.plan.is_active(c.next):
+                tmp = self.namer.fresh(f"g_{self.namer.name(c.header)}")
+                held.append(assign(tmp, name(hdr)))
+                add_held += self.accumulate(c.next, name(tmp))
+            zero.append(assign(hdr, ast.Constant(0.0)))
+        extra = into_local + held + zero + add_held
+        n = name(self.count(loop))
+        index_stmts, target = [], None
+        if id(loop) in self.plan.index_needed:
+            idx = self.namer.name(loop.index)
+            if _is_const(loop.start, 0) and _is_const(loop.step, 1):
+                target = idx
+            else:
+                target = self.namer.fresh("it")
+                step = ast.BinOp(left=name(target), op=ast.Mult(), right=self.arg(loop.step))
+                index_stmts.append(assign(idx, ast.BinOp(left=self.arg(loop.start),
+                                                         op=ast.Add(), right=step)))
+        else:
+            target = self.namer.fresh("it")
+        body = index_stmts + self.reverse(loop.body, extra)
+        back = call(name("range"), [_plus(n, -1), ast.Constant(-1), ast.Constant(-1)])
+        node = ast.For(target=emit.store(target), iter=back, body=body or [ast.Pass()], orelse=[])
+        post = []
+        for c in active:
+            post += self.accumulate(c.init, name(self.adj(c.header)))
+        return pre + [node] + post
+
+    # ---- whole function
+    def function(self, func_name: str) -> ast.FunctionDef:
+        fwd = self.forward(self.fn.body)
+        self.last_comment = None
+        seed = self.accumulate(self.fn.result, ast.Constant(1.0)) \
+            if isinstance(self.fn.result, Value) else []
+        params = [assign(self.adj(p), ast.Constant(0.0)) for p in self.wrt
+                  if self.plan.is_active(p)]
+        rev = self.reverse(self.fn.body, seed)
+        tapes = []
+        for t in (FLOAT, INT, BOOL):
+            if t in self.tapes_used:
+                tape, ptr, dtype = TAPES[t]
+                tapes.append(assign(tape, call(emit.attr("np", "empty"),
+                                               [ast.Constant(16), emit.attr("np", dtype)])))
+                tapes.append(assign(ptr, ast.Constant(0)))
+        grads = [name(self.adj(p)) if self.plan.is_active(p) else ast.Constant(0.0)
+                 for p in self.wrt]
+        ret = ast.Return(value=ast.Tuple(elts=[self.arg(self.fn.result),
+                                               ast.Tuple(elts=grads, ctx=ast.Load())],
+                                         ctx=ast.Load()))
+        body = tapes + [emit.Comment("---- forward sweep ----")] + fwd + \
+            [emit.Comment("---- reverse sweep ----")] + params + rev + [ret]
+        args = ast.arguments(posonlyargs=[], args=[ast.arg(arg=self.namer.name(p))
+                                                   for p in self.fn.params],
+                             vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+        return ast.FunctionDef(name=func_name, args=args, body=body, decorator_list=[],
+                               returns=None, type_comment=None)
+
+
+def _plus(base: ast.expr, k: int) -> ast.expr:
+    if k == 0:
+        return base
+    op = ast.Add() if k > 0 else ast.Sub()
+    return ast.BinOp(left=base, op=op, right=ast.Constant(abs(k)))
+
+
+def _is_const(a, value) -> bool:
+    return isinstance(a, Const) and a is not UNDEF and a.value == value \
+        and not isinstance(a.value, bool)
+
+
+def _range_args(gen: Generator, loop: For) -> list:
+    if _is_const(loop.step, 1):
+        if _is_const(loop.start, 0):
+            return [gen.arg(loop.stop)]
+        return [gen.arg(loop.start), gen.arg(loop.stop)]
+    return [gen.arg(loop.start), gen.arg(loop.stop), gen.arg(loop.step)]
+
+
+def _if(test: ast.expr, then: list, orelse: list) -> ast.stmt:
+    if not then and not orelse:
+        return ast.Pass()
+    if not then:
+        return ast.If(test=ast.UnaryOp(op=ast.Not(), operand=test), body=orelse, orelse=[])
+    return ast.If(test=test, body=then, orelse=orelse)
+
+
+def _parallel_copy(targets: list[str], values: list[ast.expr]) -> list:
+    """`targets = values` with parallel semantics (a loop swapping two variables needs it)."""
+    pairs = [(t, v) for t, v in zip(targets, values)
+             if not (isinstance(v, ast.Name) and v.id == t)]
+    reads = {v.id for _, v in pairs if isinstance(v, ast.Name)}
+    if len(pairs) > 1 and any(t in reads for t, _ in pairs):
+        return [ast.Assign(targets=[ast.Tuple(elts=[emit.store(t) for t, _ in pairs],
+                                              ctx=ast.Store())],
+                           value=ast.Tuple(elts=[v for _, v in pairs], ctx=ast.Load()))]
+    return [assign(t, v) for t, v in pairs]
+
+
+def generate(fn: Function, active: set, wrt: list[Value], func_name: str) -> ast.FunctionDef:
+    plan = make_plan(fn, active)
+    return Generator(fn, plan, wrt).function(func_name)

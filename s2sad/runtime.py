@@ -1,0 +1,37 @@
+"""Helpers that generated derivative code calls at run time.
+
+Everything here must compile in Numba's nopython mode: generated code imports this module and
+calls these functions from inside `@njit` derivatives. Keep it tiny.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def grow(tape, need):
+    """Return `tape`, or a copy at least twice as long when it holds fewer than `need` slots.
+
+    Tapes are typed stacks (float64 values, int64 counts, int8 branch decisions); a `while` loop
+    or a nested loop reserves space before it pushes, so pushes never check bounds.
+    """
+    if need <= tape.shape[0]:
+        return tape
+    size = max(need, 2 * tape.shape[0], 16)
+    bigger = np.empty(size, tape.dtype)
+    bigger[: tape.shape[0]] = tape
+    return bigger
+
+
+@njit(cache=True)
+def trip_count(start, stop, step):
+    """len(range(start, stop, step)) for a nonzero step (range() itself rejects zero)."""
+    if step > 0:
+        if stop <= start:
+            return 0
+        return (stop - start + step - 1) // step
+    if stop >= start:
+        return 0
+    return (start - stop - step - 1) // (-step)

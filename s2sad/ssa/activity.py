@@ -1,0 +1,65 @@
+"""Activity analysis: which values need an adjoint.
+
+A value is *active* when it is a float that depends differentiably on a `wrt` argument (varied)
+and the result depends differentiably on it (useful). Only active values get adjoint variables
+and adjoint code; integer counters, indices, flags and branch conditions never do, and neither
+does work that cannot reach the result.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .. import rules
+from .nodes import FLOAT, Block, Function, If, Op, Value, While
+
+
+def analyze(fn: Function, wrt: list[Value]) -> set[int]:
+    """Return the set of `id(value)` of active values."""
+    succ: dict[int, list[Value]] = defaultdict(list)
+    pred: dict[int, list[Value]] = defaultdict(list)
+
+    def edge(src, dst: Value) -> None:
+        if isinstance(src, Value) and src.type == FLOAT and dst.type == FLOAT:
+            succ[id(src)].append(dst)
+            pred[id(dst)].append(src)
+
+    def visit(block: Block) -> None:
+        for item in block.items:
+            if isinstance(item, Op):
+                rule = rules.lookup(item.fn)
+                if rule is not None and rule.kind == "partials":
+                    for a in item.args:
+                        edge(a, item.result)
+            elif isinstance(item, If):
+                visit(item.then)
+                visit(item.orelse)
+                for phi in item.phis:
+                    edge(phi.then, phi.result)
+                    edge(phi.orelse, phi.result)
+            else:
+                if isinstance(item, While):
+                    visit(item.cond_block)
+                visit(item.body)
+                for c in item.carried:
+                    for src in (c.init, c.next):
+                        edge(src, c.header)
+                        edge(src, c.result)
+
+    visit(fn.body)
+    varied = _reach([p for p in wrt if p.type == FLOAT], succ)
+    results = fn.result if isinstance(fn.result, tuple) else (fn.result,)
+    useful = _reach([r for r in results if isinstance(r, Value) and r.type == FLOAT], pred)
+    return varied & useful
+
+
+def _reach(start: list[Value], graph: dict) -> set[int]:
+    seen = {id(v) for v in start}
+    todo = list(start)
+    while todo:
+        v = todo.pop()
+        for w in graph.get(id(v), ()):
+            if id(w) not in seen:
+                seen.add(id(w))
+                todo.append(w)
+    return seen

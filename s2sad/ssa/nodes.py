@@ -1,0 +1,191 @@
+"""Structured SSA: the IR every analysis and transform works on.
+
+Regions stay structured (If, For, While) as in MLIR's `scf` dialect: values defined inside a
+region are visible only inside it, and leave it through explicit phis (`If.phis`) or loop-carried
+values (`Carried`). Python in, Python out: no CFG and no relooper are ever needed.
+
+`break`, `continue` and `return` were lowered to flags by `frontend.normalize`, so a loop exits
+normally or after an iteration whose `exit` flag is true, and a function has one result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..loc import Loc
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A scalar type: 'float' (float64), 'int' (int64) or 'bool'."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return {"float": "f64", "int": "i64", "bool": "bool"}[self.name]
+
+
+FLOAT = Scalar("float")
+INT = Scalar("int")
+BOOL = Scalar("bool")
+
+
+@dataclass(eq=False)
+class Value:
+    """An SSA value. `base` is the source name ('x') or '$' for temporaries."""
+
+    base: str
+    version: int | None
+    type: Scalar | None = None
+
+    @property
+    def name(self) -> str:
+        if self.base == "$":
+            return f"${self.version}"
+        return self.base if self.version is None else f"{self.base}.{self.version}"
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Const:
+    """A literal operand (number or bool); `UNDEF` marks a value missing on some path."""
+
+    value: object
+
+    def __repr__(self) -> str:
+        return "undef" if self is UNDEF else repr(self.value)
+
+
+UNDEF = Const(object())
+Arg = Value | Const
+
+
+@dataclass(frozen=True)
+class Stmt:
+    """The user statement an op came from: its text for comments, its location for errors."""
+
+    text: str
+    loc: Loc
+
+
+@dataclass(eq=False)
+class Op:
+    """`result = fn(*args)`; `fn` is the resolved Python callable (operator.mul, math.sin...)."""
+
+    result: Value
+    fn: object
+    args: list[Arg]
+    stmt: Stmt
+    loc: Loc
+
+
+@dataclass(eq=False)
+class Phi:
+    """At an if-join: `result` is `then` when the branch was taken, else `orelse`."""
+
+    result: Value
+    then: Arg
+    orelse: Arg
+
+
+@dataclass(eq=False)
+class Carried:
+    """A loop-carried value: `header` inside the body, `init` on entry, `next` yielded at the end
+    of each iteration, `result` after the loop (the last `next`, or `init` if no iteration ran)."""
+
+    header: Value
+    init: Arg
+    next: Arg
+    result: Value
+
+
+@dataclass(eq=False)
+class Block:
+    items: list = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class If:
+    cond: Arg
+    then: Block
+    orelse: Block
+    phis: list[Phi]
+    stmt: Stmt
+    loc: Loc
+
+
+@dataclass(eq=False)
+class For:
+    """`for index in range(start, stop, step)`; leaves after an iteration where `exit` holds."""
+
+    index: Value
+    start: Arg
+    stop: Arg
+    step: Arg
+    body: Block
+    carried: list[Carried]
+    exit: Arg | None
+    stmt: Stmt
+    loc: Loc
+
+
+@dataclass(eq=False)
+class While:
+    """`while cond:` — `cond_block` computes `cond` from the headers before every iteration."""
+
+    cond_block: Block
+    cond: Arg
+    body: Block
+    carried: list[Carried]
+    exit: Arg | None
+    stmt: Stmt
+    loc: Loc
+
+
+Loop = For | While
+
+
+@dataclass(eq=False)
+class Function:
+    name: str
+    params: list[Value]
+    body: Block
+    result: object  # Arg, or a tuple of Args for helpers returning tuples
+    loc: Loc
+    file: str
+
+
+def walk(block: Block):
+    """Yield every item of `block` and of its nested regions, in program order."""
+    for item in block.items:
+        yield item
+        if isinstance(item, If):
+            yield from walk(item.then)
+            yield from walk(item.orelse)
+        elif isinstance(item, For):
+            yield from walk(item.body)
+        elif isinstance(item, While):
+            yield from walk(item.cond_block)
+            yield from walk(item.body)
+
+
+def defined(item) -> list[Value]:
+    """The values an item defines in its own block (not those defined inside its regions)."""
+    if isinstance(item, Op):
+        return [item.result]
+    if isinstance(item, If):
+        return [p.result for p in item.phis]
+    return [c.result for c in item.carried]
+
+
+def uses(item) -> list[Arg]:
+    """The operands an item reads from outside its regions (region-internal reads excluded)."""
+    if isinstance(item, Op):
+        return list(item.args)
+    if isinstance(item, If):
+        return [item.cond]
+    if isinstance(item, For):
+        return [item.start, item.stop, item.step] + [c.init for c in item.carried]
+    return [c.init for c in item.carried]
