@@ -98,8 +98,9 @@ def spell(fn, args: list) -> ast.expr:
         return ast.UnaryOp(op=UNOPS[fn](), operand=args[0])
     if fn is operator.truth:
         return call(name("bool"), args)
-    if fn is mathfuncs.log_base:
-        return call(attr("math", "log"), args)
+    if fn is mathfuncs.log_base:  # Numba has no two-argument math.log
+        return ast.BinOp(left=call(attr("math", "log"), args[:1]), op=ast.Div(),
+                         right=call(attr("math", "log"), args[1:]))
     if getattr(builtins, getattr(fn, "__name__", ""), None) is fn:
         return call(name(fn.__name__), args)
     module = getattr(fn, "__module__", None)

@@ -400,16 +400,17 @@ def bounce_velocity(velocity, restitution, height):
     return v_after * friction
 
 
-def sphere_drag(speed, density, diameter, viscosity):
-    reynolds = density * speed * diameter / viscosity
+def sphere_drag(speed, density, diameter_mm, viscosity_upas):
+    diameter = 1e-3 * diameter_mm
+    reynolds = density * speed * diameter / (1e-6 * viscosity_upas)
     if reynolds < 1.0:
         cd = 24.0 / reynolds
     elif reynolds < 1000.0:
         cd = 24.0 / reynolds * (1.0 + 0.15 * reynolds ** 0.687)
     else:
         cd = 0.44
-    area = 0.25 * math.pi * diameter * diameter
-    return 0.5 * density * speed * speed * cd * area
+    area_mm2 = 0.25 * math.pi * diameter_mm * diameter_mm
+    return 0.5 * density * speed * speed * cd * area_mm2
 
 
 def landing_score(x, y, vx, vy):
@@ -673,7 +674,7 @@ def square_wave_partial_sum(t, amplitude, n_harmonics):
     for k in range(1, 2 * n_harmonics):
         if k % 2 == 0:
             continue
-        total += math.sin(k * TWO_PI * t) / k
+        total += math.sin(k * t) / k
     return 4.0 * amplitude / math.pi * total
 
 
@@ -750,7 +751,8 @@ def occupancy_weighted_area(x, y, n):
     return 0.0
 
 
-def savings_overshoot(deposit, rate, goal):
+def savings_overshoot(deposit, annual_rate_pct, goal):
+    rate = annual_rate_pct / 1200.0
     balance = 0.0
     months = 0
     while months < 600:
@@ -964,7 +966,7 @@ def logistic_population(rate, capacity, p0, n_steps):
 
 
 def rod_heat_probe(diffusivity, left_temp, n_steps):
-    r = diffusivity * DT / (0.1 * 0.1)
+    r = diffusivity * DT / (1.0 * 1.0)
     u1, u2, u3 = 0.0, 0.0, 0.0
     for _ in range(n_steps):
         u1, u2, u3 = (u1 + r * (left_temp - 2.0 * u1 + u2),
@@ -1026,17 +1028,16 @@ def lcg_monte_carlo_option(spot, vol, n_paths):
     return total / n_paths
 
 
-def leaky_integrator_spikes(gain, leak, n_steps):
+def rectified_integrator(gain, leak, n_steps):
     v = 0.0
-    rate = 0.0
+    total = 0.0
     for step in range(n_steps):
-        drive = gain * (1.0 + math.sin(0.05 * step))
+        drive = gain * math.sin(0.05 * step)
+        if drive < 0.0:
+            drive *= 0.2
         v += DT * (drive - leak * v)
-        if v > 1.0:
-            v -= 1.0
-            rate += 1.0
-        rate += 0.001 * v
-    return rate
+        total += v * v if v > 0.0 else 0.1 * v * v
+    return total * DT
 
 
 PROGRAMS = [
@@ -1046,8 +1047,7 @@ PROGRAMS = [
     Program(drag_force, (-12.0, 0.47, 0.3), (0, 1, 2), "unary minus, abs, module constant"),
     Program(thin_lens_magnification, (0.5, 1.5), (0, 1), "division chain, unary minus"),
     Program(harmonic_mean3, (1.5, 2.0, 4.0), (0, 1, 2), "reciprocals"),
-    Program(loaded_divider_power, (12.0, 1000.0, 2200.0, 4700.0), (0, 1, 2, 3),
-            "circuit formula, large magnitudes"),
+    Program(loaded_divider_power, (12.0, 1.0, 2.2, 4.7), (0, 1, 2, 3), "circuit formula (kOhm, mW)"),
     Program(sawtooth_with_decay, (2.3, 0.7, 1.5), (0, 1, 2),
             "float // (zero derivative) and % (derivative wrt divisor)"),
     Program(bilinear_texture, (3.4, 1.7), (0, 1),
@@ -1101,7 +1101,7 @@ PROGRAMS = [
     Program(stribeck_friction, (-0.8, 0.6, 0.4), (0, 1, 2),
             "nested if, returns in both arms, copysign"),
     Program(bounce_velocity, (-3.0, 0.8, -0.05), (0, 1, 2), "conditional expressions"),
-    Program(sphere_drag, (2.0, 1.2, 0.5, 0.01), (0, 1, 2, 3),
+    Program(sphere_drag, (2.0, 1.2, 5.0, 18.0), (0, 1, 2, 3),
             "branch on a computed value, float ** float"),
     Program(landing_score, (0.3, 0.2, 0.4, -1.5), (0, 1, 2, 3),
             "chained comparison, and/or/not, boolean locals"),
@@ -1120,7 +1120,7 @@ PROGRAMS = [
     Program(grid_potential, (1.5, 2.3, 1.7, 5), (0, 1, 2), "nested loops, int-only helper"),
     Program(daily_energy_cost, (0.3, 0.12, 2.0), (0, 1, 2),
             "branches on the loop index, chained comparison, or"),
-    Program(bouncing_ball_height, (2.0, 0.8, 200), (0, 1), "branch on state inside a loop"),
+    Program(bouncing_ball_height, (1.85, 0.8, 200), (0, 1), "branch on state inside a loop"),
     Program(projectile_with_drag, (15.0, 0.8, 1.234), (0, 1, 2),
             "range(math.ceil(...)) bound from an argument, hypot"),
     Program(metropolis_energy_average, (0.7, 1.3, 40), (0, 1), "continue, n // 4, sign flips"),
@@ -1131,17 +1131,17 @@ PROGRAMS = [
     Program(cube_root_newton, (20.0,), 0, "while with counter and tolerance (and)"),
     Program(log_by_range_reduction, (37.0,), 0,
             "halving while loops reassign a parameter, int counter"),
-    Program(line_search_descent, (1.3, 2.0, 3), (0, 1), "backtracking halving while inside for"),
+    Program(line_search_descent, (0.6, 2.0, 2), (0, 1), "backtracking halving while inside for"),
     Program(geometric_series_capped, (0.6, 2.0, 20), (0, 1), "while with counter"),
     Program(sine_series, (1.1, 40), 0, "break in for"),
-    Program(square_wave_partial_sum, (0.3, 1.5, 8), (0, 1), "continue in for, % on ints"),
+    Program(square_wave_partial_sum, (1.3, 1.5, 8), (0, 1), "continue in for, % on ints"),
     Program(fixed_point_cosine, (0.9, 200), 0, "break in while"),
     Program(bond_yield, (95.0, 5.0, 10), (0, 1), "while True + break, for nested in while"),
     Program(sampled_signal_energy, (3.0, 1.5, 50), (0, 1), "continue in while"),
-    Program(lennard_jones_chain, (1.12, 0.8, 6), (0, 1), "break and continue in nested loops"),
+    Program(lennard_jones_chain, (1.3, 0.8, 6), (0, 1), "break and continue in nested loops"),
     Program(box_diagonal, (1.5, 2.0, 2.5, 50), (0, 1, 2), "return inside for"),
     Program(occupancy_weighted_area, (1.3, 0.4, 5), (0, 1), "return inside a nested loop"),
-    Program(savings_overshoot, (500.0, 0.004, 20000.0), (0, 1, 2), "return inside while"),
+    Program(savings_overshoot, (500.0, 5.0, 20000.0), (0, 1, 2), "return inside while"),
     Program(nearest_root_scan, (0.3, 1.7, 10), (0, 1),
             "return inside while True inside if inside for"),
     # helpers
@@ -1186,8 +1186,8 @@ PROGRAMS = [
             "binomial tree: max payoff, int exponents"),
     Program(lcg_monte_carlo_option, (100.0, 0.2, 200), (0, 1),
             "integer LCG (% and * on ints) mixed with floats, softplus kwarg"),
-    Program(leaky_integrator_spikes, (3.0, 0.5, 1000), (0, 1),
-            "1000 steps, reset branch on state, loop index in sin"),
+    Program(rectified_integrator, (3.0, 0.5, 1000), (0, 1),
+            "1000 steps, branch and conditional expression on state, loop index in sin"),
 ]
 
 

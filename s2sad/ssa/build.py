@@ -437,9 +437,9 @@ class _Builder:
         args = [self.expr(a, env) for a in node.args]
         kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
         primal = getattr(obj, "py_func", obj)  # numba dispatchers: differentiate the Python source
+        if obj is math.log and len(args) == 2 and not kwargs:
+            obj = rules.mathfuncs.log_base  # the rule table keys log-with-base separately
         rule = rules.lookup(obj)
-        if rule is None and obj is math.log and len(args) == 2 and not kwargs:
-            obj, rule = rules.mathfuncs.log_base, rules.lookup(rules.mathfuncs.log_base)
         if obj in (max, min) and len(args) > 2 and not kwargs:
             value = self.scalar(args[0], node.args[0])
             for a, n in zip(args[1:], node.args[1:]):
