@@ -20,8 +20,13 @@ from .frontend import fence, source
 from .ssa import printer
 from .ssa.nodes import BOOL, FLOAT, INT
 
+_EXACT = {float: FLOAT, int: INT, bool: BOOL}
+
 
 def _kind(value):
+    kind = _EXACT.get(type(value))
+    if kind is not None:
+        return kind
     if isinstance(value, (bool, np.bool_)):
         return BOOL
     if isinstance(value, numbers.Integral):
@@ -81,14 +86,19 @@ class Derivative:
             bound = self._signature.bind(*args, **kwargs)
             bound.apply_defaults()
             args = bound.args
-        kinds = tuple(_kind(a) for a in args)
+        kinds = tuple(map(_kind, args))
         spec = self._specs.get(kinds)
         if spec is None:
             spec = self._build(kinds, args)
+            value, grads = spec.loaded(*args)  # the first call maps Numba errors to CompileError
+            spec.call = spec.loaded.compiled or spec.loaded.python
+        else:
+            value, grads = spec.call(*args)
         self._last = spec
-        value, grads = spec.loaded(*args)
-        value = _scalar(value)
-        grads = _scalar(grads[0]) if self._single else tuple(_scalar(g) for g in grads)
+        if spec.loaded.compiled is None:  # the Python build reads numpy scalars off its tapes
+            value = _scalar(value)
+            grads = tuple(_scalar(g) for g in grads)
+        grads = grads[0] if self._single else tuple(grads)
         return (value, grads) if self.with_value else grads
 
     def _build(self, kinds: tuple, args: tuple):

@@ -1,6 +1,6 @@
 """The whole compiler, in order. Reading this file tells you every pass s2sad runs.
 
-    fn ─ frontend: source → fence → normalize ─ ssa: build → prune → verify
+    fn ─ frontend: source → fence → normalize ─ ssa: build → prune → hoist → verify
        ─ specialize: types → activity ─ reverse → simplify ─ emit (astor) ─ jit (Numba)
 
 The untyped SSA is built once per function; everything from `types` on runs once per argument
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from . import emit, jit, reverse, simplify
 from .errors import InternalError, S2SADError
 from .frontend import fence, normalize, source
-from .ssa import activity, build, printer, prune, types, verify
+from .ssa import activity, build, hoist, printer, prune, types, verify
 from .ssa.nodes import Function, Scalar
 
 
@@ -39,6 +39,7 @@ FRONT = (
          "lower break/continue/return to flags; desugar augmented assignment"),
     Pass("ssa", lambda pt: build.build(*pt), "structured SSA; helpers inlined"),
     Pass("prune", prune.run, "drop dead ops, phis and carried values"),
+    Pass("hoist", hoist.run, "move loop-invariant arithmetic out of loops"),
     Pass("verify", lambda fn: (verify.run(fn), fn)[1], "check SSA invariants"),
 )
 
@@ -78,6 +79,7 @@ class Adjoint:
     ir: str
     source: str
     loaded: jit.Loaded
+    call: object = None  # the function to call once the first call has succeeded
 
 
 def adjoint(fn, arg_types: list[Scalar], wrt: list[int], jit_on: bool) -> Adjoint:
