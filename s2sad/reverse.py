@@ -183,6 +183,7 @@ class Generator:
         self.counts: dict[int, str] = {}
         self.last_comment = None
         self.tapes_used: set = set()
+        self.covered: set = set()  # blocks whose pushes a loop-entry reservation already covers
 
     # ---- small helpers
     def arg(self, a, t=None) -> ast.expr:
@@ -200,11 +201,23 @@ class Generator:
         return self.counts[id(loop)]
 
     def comment(self, stmt, reverse: bool) -> list:
-        if stmt is None or not stmt.text or stmt is self.last_comment:
+        """Comments citing `stmt` (and the call sites it was inlined at) unless already open."""
+        if stmt is None or not stmt.text:
             return []
-        self.last_comment = stmt
+        chain = [s for s in stmt.chain() if s.text]
+        open_ = self.last_comment or []
+        common = 0
+        while common < min(len(chain), len(open_)) and chain[common] is open_[common]:
+            common += 1
+        if common == len(chain):
+            return []
+        self.last_comment = chain
         prefix = "grad of: " if reverse else ""
-        return [emit.Comment(f"{prefix}{stmt.text}    ({stmt.loc.short})", stmt.loc)]
+        out = []
+        for depth, s in enumerate(chain[common:], start=common):
+            where = f"{'  ' * depth}{s.helper}: " if s.helper else ""
+            out.append(emit.Comment(f"{where}{prefix}{s.text}    ({s.loc.short})", s.loc))
+        return out
 
     def slot_type(self, slot):
         return slot.type if isinstance(slot, Value) else INT
@@ -219,6 +232,35 @@ class Generator:
             if isinstance(item, If):
                 total += self.per_iteration(item.then) + self.per_iteration(item.orelse)
         return total
+
+    def pushes_inside(self, block: Block) -> bool:
+        """Whether `block` or anything nested in it pushes onto a tape."""
+        if self.plan.pushes.get(id(block)):
+            return True
+        for item in block.items:
+            if isinstance(item, If) and (self.pushes_inside(item.then)
+                                         or self.pushes_inside(item.orelse)):
+                return True
+            if isinstance(item, (For, While)) and self.pushes_inside(item.body):
+                return True
+        return False
+
+    def loop_pushes_inside(self, block: Block) -> bool:
+        """Whether a loop nested in `block` pushes (its pushes would eat a reservation)."""
+        for item in block.items:
+            if isinstance(item, If) and (self.loop_pushes_inside(item.then)
+                                         or self.loop_pushes_inside(item.orelse)):
+                return True
+            if isinstance(item, (For, While)) and self.pushes_inside(item.body):
+                return True
+        return False
+
+    def cover(self, block: Block) -> None:
+        self.covered.add(id(block))
+        for item in block.items:
+            if isinstance(item, If):
+                self.cover(item.then)
+                self.cover(item.orelse)
 
     def reserve(self, per_iter: Counter, times: ast.expr | None) -> list:
         out = []
@@ -241,6 +283,8 @@ class Generator:
     def pushes(self, block: Block) -> list:
         slots = self.plan.pushes.get(id(block), [])
         out, offsets = [], Counter()
+        if slots and id(block) not in self.covered:
+            out += self.reserve(Counter(self.slot_type(s) for s in slots), None)
         for s in slots:
             t = self.slot_type(s)
             tape, ptr, _ = TAPES[t]
@@ -287,14 +331,14 @@ class Generator:
     def fwd_loop(self, loop) -> list:
         adj = self.plan.adjoint.get(id(loop))
         counter = adj and (isinstance(loop, While) or loop.exit is not None)
-        per_iter = self.per_iteration(loop.body)
         pre, body = [], []
         if isinstance(loop, For) and adj and not counter:
             bounds = [self.arg(loop.start), self.arg(loop.stop), self.arg(loop.step)]
             pre.append(assign(self.count(loop), call(name("trip_count"), bounds)))
-            pre += self.reserve(per_iter, name(self.count(loop)))
-        elif per_iter:
-            body += self.reserve(per_iter, None)
+            if not self.loop_pushes_inside(loop.body):
+                # One reservation for every iteration; otherwise each push group reserves.
+                pre += self.reserve(self.per_iteration(loop.body), name(self.count(loop)))
+                self.cover(loop.body)
         if counter:
             pre.append(assign(self.count(loop), ast.Constant(0)))
         for c in loop.carried:

@@ -1040,6 +1040,170 @@ def rectified_integrator(gain, leak, n_steps):
     return total * DT
 
 
+# =================================================================================================
+# More numerics: inverse trig/hyperbolic, rounding as step counts, backward loops, module helpers
+# =================================================================================================
+
+
+def solar_shadow_cost(lat_deg, decl_deg, hour):
+    to_rad = math.pi / 180.0
+    lat = lat_deg * to_rad
+    decl = decl_deg * to_rad
+    hour_angle = (hour - 12.0) * 15.0 * to_rad
+    sin_el = math.sin(lat) * math.sin(decl) + math.cos(lat) * math.cos(decl) * math.cos(hour_angle)
+    elevation = math.asin(sin_el)
+    cos_az = (math.sin(decl) - sin_el * math.sin(lat)) / (math.cos(elevation) * math.cos(lat))
+    azimuth = math.acos(cos_az)
+    shadow = 10.0 / math.tan(elevation)
+    return shadow + azimuth
+
+
+def half_plane_distance(x1, y1, x2, y2):
+    gap = (x2 - x1) ** 2 + (y2 - y1) ** 2
+    return math.acosh(1.0 + gap / (2.0 * y1 * y2))
+
+
+def suspension_cable(span, sag, load):
+    a = span * span / (8.0 * sag)
+    step = 1.0
+    while math.fabs(step) > 1e-12 * a:
+        half = span / (2.0 * a)
+        residual = a * (math.cosh(half) - 1.0) - sag
+        slope = math.cosh(half) - 1.0 - half * math.sinh(half)
+        step = residual / slope
+        a -= step
+    tower_angle = math.atan(math.sinh(span / (2.0 * a)))
+    return load * a * math.cosh(span / (2.0 * a)) + tower_angle
+
+
+def sound_level_average(l1, l2, l3):
+    loudest = max(l1, l2, l3)
+    total = 0.0
+    total += math.pow(10.0, (l1 - loudest) / 10.0)
+    total += math.pow(10.0, (l2 - loudest) / 10.0)
+    total += math.pow(10.0, (l3 - loudest) / 10.0)
+    total /= 3.0
+    return loudest + 10.0 * math.log10(total)
+
+
+def octave_band_energy(f_low, f_high, slope_db):
+    n_bands = math.floor(math.log2(f_high / f_low))
+    energy = 0.0
+    for band in range(n_bands, 0, -1):
+        center = f_low * 2.0 ** (band - 0.5)
+        weight = 10.0 ** (-slope_db * math.fabs(math.log2(center / 1000.0)) / 10.0)
+        energy += weight
+    return energy
+
+
+def local_magnitude(amplitude, distance_km):
+    return math.log(amplitude, 10.0) + 2.76 * math.log(distance_km, 10.0) - 2.48
+
+
+def time_of_day_load(t_hours, amplitude, base):
+    day = math.floor(t_hours / 24.0)
+    hour = t_hours - 24.0 * day
+    weekend = day % 7 == 5 or day % 7 == 6
+    night = 0.0 <= hour < 6.0
+    scale = 0.6 if weekend else (0.8 if night else 1.0)
+    return scale * (base + amplitude * math.sin(TWO_PI * (hour - 6.0) / 24.0))
+
+
+def resample_linear(x, scale):
+    position = x * scale
+    idx = int(position)
+    frac = position - idx
+    return lerp(texel(idx, 0), texel(idx + 1, 0), frac)
+
+
+def truncated_cosine_series(x, terms):
+    n = math.trunc(terms)
+    total = 0.0
+    term = 1.0
+    for k in range(n):
+        total += term
+        term *= -x * x / float((2 * k + 1) * (2 * k + 2))
+    return total
+
+
+def shipping_cost(weight, rate_per_parcel, rate_per_kg):
+    full_pallets = weight // 100.0
+    parcels = math.ceil((weight - 100.0 * full_pallets) / 20.0)
+    return full_pallets * 150.0 + parcels * rate_per_parcel + weight * rate_per_kg
+
+
+def power_iteration_eigenvalue(a, b, d, n_iter):
+    x, y = 1.0, 0.5
+    for _ in range(n_iter):
+        x, y = a * x + b * y, b * x + d * y
+        norm = math.hypot(x, y)
+        x /= norm
+        y /= norm
+    return x * (a * x + b * y) + y * (b * x + d * y)
+
+
+def bessel_j0_miller(x, n_start):
+    j_above = 0.0
+    j_k = 1e-30
+    norm = 2.0 * j_k if n_start % 2 == 0 else 0.0
+    for k in range(n_start, 0, -1):
+        j_below = 2.0 * float(k) / x * j_k - j_above
+        j_above, j_k = j_k, j_below
+        if k - 1 == 0:
+            norm += j_k
+        elif (k - 1) % 2 == 0:
+            norm += 2.0 * j_k
+    return j_k / norm
+
+
+def discounted_backward_value(rate, reward, n_periods):
+    value = 0.0
+    for t in range(n_periods - 1, -1, -1):
+        value = reward * (1.0 + 0.1 * t) + value / (1.0 + rate)
+    return value
+
+
+def bottleneck_throughput(c1, c2, c3):
+    limit = min(c1, c2, c3)
+    utilization = (c1 + c2 + c3) / (3.0 * limit)
+    return limit * math.exp(-0.1 * utilization)
+
+
+def effective_angle_of_attack(alpha_deg, aspect_ratio):
+    alpha = alpha_deg * math.pi / 180.0
+    cl = TWO_PI * alpha / (1.0 + 2.0 / aspect_ratio)
+    induced = math.atan(cl / (math.pi * aspect_ratio))
+    return (alpha - induced) * 180.0 / math.pi
+
+
+def johnson_su_nll(x, xi, lam, delta):
+    u = (x - xi) / lam
+    z = 0.3 + delta * math.asinh(u)
+    return -math.log(delta) + math.log(lam) + 0.5 * math.log1p(u * u) + 0.5 * z * z
+
+
+def rc_charge_energy(resistance, capacitance, t):
+    tau = resistance * capacitance
+    v = -12.0 * math.expm1(-t / tau)
+    return 0.5 * capacitance * v * v
+
+
+def feedback_delay_mix(freq, delay, feedback):
+    lag = int(delay / DT)
+    out = 0.0
+    for i in range(lag, lag + 50):
+        dry = math.sin(freq * i * DT)
+        wet = math.sin(freq * (i - lag) * DT)
+        out += (dry + feedback * wet) ** 2
+    return out * DT
+
+
+def sprite_corner_loss(cx, cy, angle, half_width):
+    corner_x, corner_y = geo.rotate(half_width, half_width, angle)
+    loss = geo.huber(cx + corner_x - 3.0, delta=0.5)
+    return loss + geo.logsumexp2(cy + corner_y, 0.0)
+
+
 PROGRAMS = [
     # straight-line formulas
     Program(kinetic_energy, (2.5, 3.0), (0, 1), "* and ** with int exponent"),
@@ -1188,6 +1352,36 @@ PROGRAMS = [
             "integer LCG (% and * on ints) mixed with floats, softplus kwarg"),
     Program(rectified_integrator, (3.0, 0.5, 1000), (0, 1),
             "1000 steps, branch and conditional expression on state, loop index in sin"),
+    # more numerics
+    Program(solar_shadow_cost, (48.0, 15.0, 14.5), (0, 1, 2), "asin, acos, tan, module pi"),
+    Program(half_plane_distance, (0.3, 1.2, 1.5, 0.8), (0, 1, 2, 3), "acosh"),
+    Program(suspension_cable, (100.0, 10.0, 2.0), (0, 1, 2),
+            "Newton while on fabs, cosh, sinh, atan"),
+    Program(sound_level_average, (60.0, 65.0, 58.0), (0, 1, 2),
+            "3-argument max, math.pow, log10, /="),
+    Program(octave_band_energy, (63.0, 7000.0, 3.0), (0, 1, 2),
+            "range(math.floor(log2(...)), 0, -1), fabs, float ** active"),
+    Program(local_magnitude, (0.8, 120.0), (0, 1), "math.log(x, 10.0)"),
+    Program(time_of_day_load, (130.5, 2.0, 5.0), (0, 1, 2),
+            "floor as a day count, % and or on ints, chained comparison, nested ifexp"),
+    Program(resample_linear, (2.7, 1.9), (0, 1), "int(x) as an index, x - int(x)"),
+    Program(truncated_cosine_series, (0.9, 12.0), "x",
+            "math.trunc of a float arg as the trip count, float(int expr)"),
+    Program(shipping_cost, (263.0, 12.0, 0.4), (0, 1, 2), "float //, math.ceil as a count"),
+    Program(power_iteration_eigenvalue, (2.0, 0.7, 1.0, 30), (0, 1, 2),
+            "/= in a loop, tuple update, hypot"),
+    Program(bessel_j0_miller, (2.5, 30), "x",
+            "backward recurrence range(n, 0, -1), elif, % on ints, conditional expression"),
+    Program(discounted_backward_value, (0.05, 3.0, 20), (0, 1),
+            "range(n - 1, -1, -1), index in arithmetic"),
+    Program(bottleneck_throughput, (5.0, 3.5, 4.2), (0, 1, 2), "3-argument min"),
+    Program(effective_angle_of_attack, (5.0, 8.0), (0, 1), "atan, module constant"),
+    Program(johnson_su_nll, (1.3, 0.2, 1.5, 1.2), (0, 1, 2, 3), "asinh, log, log1p"),
+    Program(rc_charge_energy, (2.0, 1.5, 2.5), (0, 1, 2), "expm1 of a negative argument"),
+    Program(feedback_delay_mix, (7.0, 0.237, 0.4), (0, 1, 2),
+            "int(delay / DT) in range(a, a + 50)"),
+    Program(sprite_corner_loss, (1.0, 0.5, 0.4, 1.2), (0, 1, 2, 3),
+            "module attribute helpers geo.rotate / geo.huber(kwarg) / geo.logsumexp2"),
 ]
 
 

@@ -152,12 +152,30 @@ def test_calls_leave_arguments_alone_and_repeat(program, backend, derivatives):
 # =================================================================================================
 
 
+def _is_plain_value(node):
+    """A constant, a name, or a tuple of those: an assignment of it is a copy that needs no code."""
+    if node is None or isinstance(node, (ast.Constant, ast.Name)):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+        return True
+    return isinstance(node, ast.Tuple) and all(_is_plain_value(e) for e in node.elts)
+
+
 def _statement_lines(fn):
-    """Absolute line numbers of the assignments and returns in fn's own body."""
+    """Absolute line numbers of the computing assignments and returns in fn's own body.
+
+    Every statement that computes something (an operation or a call, helpers included) must own
+    a commented block; plain copies (`x = x0`, `total = 0.0`, `return total`) may compile to
+    nothing and are exempt.
+    """
     lines, start = inspect.getsourcelines(fn)
     tree = ast.parse(textwrap.dedent("".join(lines)))
     stmts = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return)
-    return sorted({start + node.lineno - 1 for node in ast.walk(tree) if isinstance(node, stmts)})
+    return sorted({
+        start + node.lineno - 1 for node in ast.walk(tree)
+        if isinstance(node, stmts)
+        and (isinstance(node, ast.AugAssign) or not _is_plain_value(node.value))
+    })
 
 
 _REF = re.compile(r"(?<![\w.])programs\.py:(\d+)")

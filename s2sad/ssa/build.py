@@ -22,7 +22,7 @@ import types
 import numpy as np
 
 from .. import rules
-from ..errors import NoDerivativeRule, S2SADError, UnsupportedSyntax
+from ..errors import NoDerivativeRule, S2SADError, SourceUnavailable, UnsupportedSyntax
 from ..frontend import fence, normalize, source
 from ..loc import Loc
 from .nodes import UNDEF, Block, Carried, Const, For, Function, If, Op, Phi, Stmt, Value, While
@@ -85,6 +85,8 @@ class _Builder:
         self.fresh: set = set()  # temporaries created by the current statement
         self.stmt_info: Stmt | None = None
         self.scope: _Scope | None = None
+        self.call_site: Stmt | None = None  # the caller's statement while inlining a helper
+        self.helper = ""
 
     # ----------------------------------------------------------------- naming
     def new_value(self, base: str) -> Value:
@@ -128,7 +130,7 @@ class _Builder:
             text = loc.source_line().strip()
             if isinstance(stmt, (ast.If, ast.For, ast.While)) and text.startswith("elif"):
                 text = text[2:]
-        self.stmt_info = Stmt(text, loc)
+        self.stmt_info = Stmt(text, loc, self.call_site, self.helper)
         self.fresh = set()
 
     # -------------------------------------------------------------- statements
@@ -478,11 +480,16 @@ class _Builder:
             bound = inspect.signature(fn).bind(*args, **kwargs)
         except TypeError as exc:
             raise UnsupportedSyntax(f"bad call to '{fn.__name__}': {exc}", call_loc, None) from None
+        except SourceUnavailable as exc:  # the helper has no file: point at the call instead
+            raise SourceUnavailable(f"cannot differentiate through '{fn.__name__}': "
+                                    f"{exc.message}", call_loc, exc.hint) from None
         except S2SADError as exc:
             exc.add_note(f"while inlining '{fn.__name__}' called at {call_loc}")
             raise
         bound.apply_defaults()
         outer_scope, outer_stmt, outer_fresh = self.scope, self.stmt_info, self.fresh
+        outer_site, outer_helper = self.call_site, self.helper
+        self.call_site, self.helper = outer_stmt, fn.__name__
         self.scope = _Scope(parsed, f"{fn.__name__}.")
         env = {}
         for name, value in bound.arguments.items():
@@ -494,6 +501,7 @@ class _Builder:
         finally:
             self.stack.pop()
             self.scope, self.stmt_info, self.fresh = outer_scope, outer_stmt, outer_fresh
+            self.call_site, self.helper = outer_site, outer_helper
         if result is None:
             raise UnsupportedSyntax(f"helper '{fn.__name__}' returns no value", call_loc, None)
         if isinstance(result, Value) and result.base == "$":

@@ -62,12 +62,21 @@ UNDEF = Const(object())
 Arg = Value | Const
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Stmt:
-    """The user statement an op came from: its text for comments, its location for errors."""
+    """The user statement an op came from: its text for comments, its location for errors.
+
+    Statements of an inlined helper record the call site they were inlined at (`via`), so
+    generated code can cite the caller's line as well as the helper's."""
 
     text: str
     loc: Loc
+    via: Stmt | None = None
+    helper: str = ""
+
+    def chain(self) -> list[Stmt]:
+        """Outermost call site first, this statement last."""
+        return (self.via.chain() if self.via is not None else []) + [self]
 
 
 @dataclass(eq=False)
