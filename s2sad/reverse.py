@@ -319,13 +319,19 @@ class Generator:
             value = emit.spell(item.fn, [self.arg(a) for a in item.args])
             return out + [assign(self.namer.name(item.result), value)]
         if isinstance(item, If):
+            flags = [p for p in item.phis if _flag_of(item.cond, p) is not None]
+            phis = [p for p in item.phis if p not in flags]
             then = self.forward(item.then) + [
-                assign(self.namer.name(p.result), self.arg(p.then, p.result.type))
-                for p in item.phis]
+                assign(self.namer.name(p.result), self.arg(p.then, p.result.type)) for p in phis]
             orelse = self.forward(item.orelse) + [
                 assign(self.namer.name(p.result), self.arg(p.orelse, p.result.type))
-                for p in item.phis]
-            return out + [_if(self.arg(item.cond), then, orelse)]
+                for p in phis]
+            for p in flags:  # `flag = True if c else False` is just `flag = c`
+                test = self.arg(item.cond)
+                if not _flag_of(item.cond, p):
+                    test = ast.UnaryOp(op=ast.Not(), operand=test)
+                out.append(assign(self.namer.name(p.result), test))
+            return out + ([_if(self.arg(item.cond), then, orelse)] if then or orelse else [])
         return out + self.fwd_loop(item)
 
     def fwd_loop(self, loop) -> list:
@@ -524,6 +530,17 @@ def _if(test: ast.expr, then: list, orelse: list) -> ast.stmt:
     if not then:
         return ast.If(test=ast.UnaryOp(op=ast.Not(), operand=test), body=orelse, orelse=[])
     return ast.If(test=test, body=then, orelse=orelse)
+
+
+def _flag_of(cond, phi) -> bool | None:
+    """True if `phi` equals the boolean `cond`, False if it equals `not cond`, else None."""
+    if not (isinstance(cond, Value) and cond.type is BOOL):
+        return None
+    a, b = phi.then, phi.orelse
+    if isinstance(a, Const) and isinstance(b, Const) and a is not UNDEF and b is not UNDEF \
+            and isinstance(a.value, bool) and isinstance(b.value, bool) and a.value != b.value:
+        return a.value
+    return None
 
 
 def _parallel_copy(targets: list[str], values: list[ast.expr]) -> list:
