@@ -98,6 +98,8 @@ def spell(fn, args: list) -> ast.expr:
         return ast.UnaryOp(op=UNOPS[fn](), operand=args[0])
     if fn is operator.truth:
         return call(name("bool"), args)
+    if fn is math.fmod:  # Numba has no math.fmod; np.fmod is the same function on scalars
+        return call(attr("np", "fmod"), args)
     if fn is mathfuncs.log_base:  # Numba has no two-argument math.log
         return ast.BinOp(left=call(attr("math", "log"), args[:1]), op=ast.Div(),
                          right=call(attr("math", "log"), args[1:]))

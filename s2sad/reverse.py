@@ -24,8 +24,9 @@ from .naming import Namer
 from .rules import lookup
 from .ssa.nodes import BOOL, FLOAT, INT, UNDEF, Block, Const, For, Function, If, Op, Value, While
 
-TAPES = {FLOAT: ("tape_f", "p_f", "float64"), INT: ("tape_i", "p_i", "int64"),
-         BOOL: ("tape_b", "p_b", "int8")}
+# Tape, stack pointer and dtype per value type; the names are reserved per function by the Namer.
+TAPE_HINTS = {FLOAT: ("tape_f", "p_f", "float64"), INT: ("tape_i", "p_i", "int64"),
+              BOOL: ("tape_b", "p_b", "int8")}
 
 
 # --------------------------------------------------------------------------------------- plan
@@ -180,6 +181,8 @@ class Generator:
         self.namer = Namer()
         for p in fn.params:
             self.namer.name(p)
+        self.tapes = {t: (self.namer.fresh(tape), self.namer.fresh(ptr), dtype)
+                      for t, (tape, ptr, dtype) in TAPE_HINTS.items()}
         self.counts: dict[int, str] = {}
         self.last_comment = None
         self.tapes_used: set = set()
@@ -265,7 +268,7 @@ class Generator:
     def reserve(self, per_iter: Counter, times: ast.expr | None) -> list:
         out = []
         for t, k in per_iter.items():
-            tape, ptr, _ = TAPES[t]
+            tape, ptr, _ = self.tapes[t]
             need = ast.Constant(k) if times is None else \
                 ast.BinOp(left=times, op=ast.Mult(), right=ast.Constant(k)) if k != 1 else times
             total = ast.BinOp(left=name(ptr), op=ast.Add(), right=need)
@@ -287,24 +290,24 @@ class Generator:
             out += self.reserve(Counter(self.slot_type(s) for s in slots), None)
         for s in slots:
             t = self.slot_type(s)
-            tape, ptr, _ = TAPES[t]
+            tape, ptr, _ = self.tapes[t]
             self.tapes_used.add(t)
             index = _plus(name(ptr), offsets[t])
             target = ast.Subscript(value=name(tape), slice=index, ctx=ast.Store())
             out.append(ast.Assign(targets=[target], value=name(self.slot_name(s))))
             offsets[t] += 1
         for t, k in offsets.items():
-            out.append(augassign(TAPES[t][1], ast.Add(), ast.Constant(k)))
+            out.append(augassign(self.tapes[t][1], ast.Add(), ast.Constant(k)))
         return out
 
     def pops(self, block: Block) -> list:
         slots = self.plan.pushes.get(id(block), [])
         total = Counter(self.slot_type(s) for s in slots)
-        out = [augassign(TAPES[t][1], ast.Sub(), ast.Constant(k)) for t, k in total.items()]
+        out = [augassign(self.tapes[t][1], ast.Sub(), ast.Constant(k)) for t, k in total.items()]
         seen = Counter()
         for s in slots:
             t = self.slot_type(s)
-            tape, ptr, _ = TAPES[t]
+            tape, ptr, _ = self.tapes[t]
             value = ast.Subscript(value=name(tape), slice=_plus(name(ptr), seen[t]),
                                   ctx=ast.Load())
             if t is BOOL:
@@ -486,7 +489,7 @@ class Generator:
         tapes = []
         for t in (FLOAT, INT, BOOL):
             if t in self.tapes_used:
-                tape, ptr, dtype = TAPES[t]
+                tape, ptr, dtype = self.tapes[t]
                 tapes.append(assign(tape, call(emit.attr("np", "empty"),
                                                [ast.Constant(16), emit.attr("np", dtype)])))
                 tapes.append(assign(ptr, ast.Constant(0)))

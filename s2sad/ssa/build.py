@@ -38,7 +38,7 @@ CMPOPS = {
 }
 UNOPS = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
 # Calls with only constant arguments to these are evaluated at build time.
-FOLDABLE_MODULES = ("math", "operator", "builtins")
+FOLDABLE_MODULES = ("math", "operator", "_operator", "builtins")
 
 
 class Ref:

@@ -27,6 +27,8 @@ def callable_name(fn) -> str:
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
     if module in ("builtins", ""):
         return name
+    if module == "_operator":  # the C implementation behind the operator module
+        module = "operator"
     if module.startswith("numpy"):
         return f"np.{name}"
     return f"{module}.{name}"
