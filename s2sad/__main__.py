@@ -47,19 +47,12 @@ def main(argv=None) -> int:
     try:
         d = Derivative(fn, wrt=wrt if len(wrt) > 1 else wrt[0], jit=False)
         if opts.args is not None:
-            values = ast.literal_eval(f"({opts.args},)")
-            d._build(tuple(_kind(v) for v in values), values)  # noqa: SLF001
-            d._last = d._specs[tuple(_kind(v) for v in values)]
+            d.specialize(*ast.literal_eval(f"({opts.args},)"))
         print(d.ir if opts.ir else d.source)
     except S2SADError as exc:
         print(exc, file=sys.stderr)
         return 1
     return 0
-
-
-def _kind(v):
-    from .api import _kind as kind
-    return kind(v)
 
 
 if __name__ == "__main__":

@@ -90,10 +90,7 @@ class Derivative:
         spec = self._specs.get(kinds)
         if spec is None:
             spec = self._build(kinds, args)
-            value, grads = spec.loaded(*args)  # the first call maps Numba errors to CompileError
-            spec.call = spec.loaded.compiled or spec.loaded.python
-        else:
-            value, grads = spec.call(*args)
+        value, grads = spec.loaded(*args)  # maps Numba compile errors to CompileError
         self._last = spec
         if spec.loaded.compiled is None:  # the Python build reads numpy scalars off its tapes
             value = _scalar(value)
@@ -120,6 +117,12 @@ class Derivative:
         spec = pipeline.adjoint(self.fn, list(kinds), list(self.wrt), self.jit)
         self._specs[kinds] = spec
         return spec
+
+    def specialize(self, *args):
+        """Generate (and load) the derivative for these example arguments without running it."""
+        kinds = tuple(map(_kind, args))
+        self._last = self._specs.get(kinds) or self._build(kinds, args)
+        return self._last
 
     def _default_spec(self):
         if self._last is not None:

@@ -3,15 +3,18 @@
     fn ─ frontend: source → fence → normalize ─ ssa: build → prune → hoist → verify
        ─ specialize: types → activity ─ reverse → simplify ─ emit (astor) ─ jit (Numba)
 
-The untyped SSA is built once per function; everything from `types` on runs once per argument
-signature (float/int/bool per argument), like Numba's own dispatcher.
+The frontend and SSA passes run once per argument signature (float/int/bool per argument, like
+Numba's own dispatcher) because `types` writes into the values; they take milliseconds, while
+Numba's compile of the result takes most of a second.
 
 Environment knobs (for whoever debugs a miscompile): S2SAD_DUMP_AFTER=ssa,reverse prints the IR
-or source after those passes; S2SAD_TIMINGS=1 prints per-pass times.
+(typed once `types` has run) or the generated source after those passes; S2SAD_TIMINGS=1 prints
+per-pass times.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 import time
@@ -58,9 +61,23 @@ def _run(p: Pass, value, where: str):
         print(f"s2sad: {p.name:<10} {1e3 * (time.perf_counter() - start):8.2f} ms  ({where})",
               file=sys.stderr)
     if p.name in os.environ.get("S2SAD_DUMP_AFTER", "").split(","):
-        text = printer.format_function(out) if isinstance(out, Function) else str(out)
-        print(f"--- after {p.name} ({where}) ---\n{text}", file=sys.stderr)
+        print(f"--- after {p.name} ({where}) ---\n{_dump(out)}", file=sys.stderr)
     return out
+
+
+def _dump(out) -> str:
+    """Readable text of a pass's output: IR as IR, generated AST and modules as source."""
+    if isinstance(out, tuple) and out and isinstance(out[0], Function):
+        out = out[0]
+    if isinstance(out, Function):
+        return printer.format_function(out, types=True)
+    if isinstance(out, ast.AST):
+        return emit.to_source(out, "(dump)")[0]
+    if isinstance(out, tuple) and out and isinstance(out[0], str):
+        return out[0]
+    if isinstance(out, tuple) and out and isinstance(out[0], tuple):
+        return out[0][0]
+    return str(out)
 
 
 def build_ssa(fn) -> Function:
@@ -79,7 +96,6 @@ class Adjoint:
     ir: str
     source: str
     loaded: jit.Loaded
-    call: object = None  # the function to call once the first call has succeeded
 
 
 def adjoint(fn, arg_types: list[Scalar], wrt: list[int], jit_on: bool) -> Adjoint:
@@ -94,8 +110,12 @@ def adjoint(fn, arg_types: list[Scalar], wrt: list[int], jit_on: bool) -> Adjoin
             fa[0], fa[1], [fa[0].params[i] for i in wrt], f"{fa[0].name}_adjoint"),
             "adjoint function as Python AST"),
         Pass("simplify", simplify.run, "zero propagation and dead-code elimination"),
-        Pass("emit", lambda tree: emit.to_source(tree, f"{ssa.file}:{ssa.loc.line}"),
+        Pass("emit", lambda tree: emit.to_source(
+            tree, f"{os.path.basename(ssa.file)}:{ssa.loc.line}", tree.s2sad_imports),
              "Python source via astor"),
+        Pass("jit", lambda emitted: (emitted, jit.load(
+            emitted[0], f"{ssa.name}_adjoint", ssa.name, emitted[1], jit_on)),
+             "write the module to the cache and wrap it with numba.njit(cache=True)"),
     )
     value = ssa
     typed_ir = None
@@ -103,6 +123,5 @@ def adjoint(fn, arg_types: list[Scalar], wrt: list[int], jit_on: bool) -> Adjoin
         value = _run(p, value, where)
         if p.name == "types":
             typed_ir = printer.format_function(value, types=True)
-    src, line_locs = value
-    loaded = jit.load(src, f"{ssa.name}_adjoint", ssa.name, line_locs, jit_on)
+    (src, _), loaded = value
     return Adjoint(typed_ir, src, loaded)

@@ -99,8 +99,6 @@ def make_plan(fn: Function, active: set) -> Plan:
                            for c in item.carried)
             plan.adjoint[id(item)] = adj
             any_adj |= adj
-            if not isinstance(item, (For, While)):
-                pass
         plan.defs[id(block)] = [v for v in _defined_here(block) if plan.is_active(v)]
         return any_adj
 
@@ -187,6 +185,7 @@ class Generator:
         self.last_comment = None
         self.tapes_used: set = set()
         self.covered: set = set()  # blocks whose pushes a loop-entry reservation already covers
+        self.imports: dict = {}  # user callables the generated module imports (emit.spell)
 
     # ---- small helpers
     def arg(self, a, t=None) -> ast.expr:
@@ -319,7 +318,7 @@ class Generator:
     def fwd_item(self, item) -> list:
         out = self.comment(item.stmt, reverse=False)
         if isinstance(item, Op):
-            value = emit.spell(item.fn, [self.arg(a) for a in item.args])
+            value = emit.spell(item.fn, [self.arg(a) for a in item.args], self.imports)
             return out + [assign(self.namer.name(item.result), value)]
         if isinstance(item, If):
             flags = [p for p in item.phis if _flag_of(item.cond, p) is not None]
@@ -464,7 +463,8 @@ class Generator:
                 target = idx
             else:
                 target = self.namer.fresh("it")
-                step = ast.BinOp(left=name(target), op=ast.Mult(), right=self.arg(loop.step))
+                step = name(target) if _is_const(loop.step, 1) else \
+                    ast.BinOp(left=name(target), op=ast.Mult(), right=self.arg(loop.step))
                 index_stmts.append(assign(idx, ast.BinOp(left=self.arg(loop.start),
                                                          op=ast.Add(), right=step)))
         else:
@@ -503,8 +503,10 @@ class Generator:
         args = ast.arguments(posonlyargs=[], args=[ast.arg(arg=self.namer.name(p))
                                                    for p in self.fn.params],
                              vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
-        return ast.FunctionDef(name=func_name, args=args, body=body, decorator_list=[],
+        func = ast.FunctionDef(name=func_name, args=args, body=body, decorator_list=[],
                                returns=None, type_comment=None)
+        func.s2sad_imports = self.imports
+        return func
 
 
 def _plus(base: ast.expr, k: int) -> ast.expr:

@@ -171,11 +171,25 @@ def _statement_lines(fn):
     lines, start = inspect.getsourcelines(fn)
     tree = ast.parse(textwrap.dedent("".join(lines)))
     stmts = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return)
+    local = {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+    local |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+              and isinstance(n.ctx, ast.Store)}
     return sorted({
         start + node.lineno - 1 for node in ast.walk(tree)
         if isinstance(node, stmts)
-        and (isinstance(node, ast.AugAssign) or not _is_plain_value(node.value))
+        and (isinstance(node, ast.AugAssign) or not (
+            _is_plain_value(node.value) or _is_constant_expression(node.value, local)))
     })
+
+
+def _is_constant_expression(node, local):
+    """Arithmetic and math calls on literals and module constants only (`math.pi / 180.0`):
+    s2sad folds it at build time, so it compiles to no code of its own."""
+    names = [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
+    calls = [n for n in ast.walk(node) if isinstance(n, ast.Call)]
+    math_only = all(isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name)
+                    and c.func.value.id == "math" for c in calls)
+    return math_only and not any(n in local for n in names)
 
 
 _REF = re.compile(r"(?<![\w.])programs\.py:(\d+)")

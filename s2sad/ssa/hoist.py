@@ -2,7 +2,8 @@
 
 `a = -k * x` inside a time loop computes `-k` every step; hoisted, the forward sweep computes it
 once and — more important for reverse mode — the value is no longer defined inside the loop, so
-it never goes on the tape and its adjoint is accumulated once instead of per iteration.
+it never goes on the tape, and the step from its adjoint into `k` runs once after the loop
+instead of every iteration.
 
 Only ops that cannot raise are moved (plain arithmetic and comparisons): a hoisted `1 / x` would
 raise ZeroDivisionError for a loop that runs zero times, which the user's program never does.
