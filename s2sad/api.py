@@ -48,6 +48,8 @@ def _scalar(x):
 class Derivative:
     """`grad(f)` / `value_and_grad(f)`: call it like `f`; inspect `.source`, `.python`, `.ir`."""
 
+    mode = "reverse"
+
     def __init__(self, fn, wrt=0, jit: bool = True, with_value: bool = False):
         self.fn = fn
         self.__s2sad_primal__ = fn
@@ -114,7 +116,7 @@ class Derivative:
                     f"with {type(args[i]).__name__} {args[i]!r}", self._parsed.loc(all_args[i]),
                     "integer arguments are loop counts and indices; pass a float "
                     f"(e.g. {float(args[i])!r}) to differentiate with respect to it")
-        spec = pipeline.adjoint(self.fn, list(kinds), list(self.wrt), self.jit)
+        spec = pipeline.adjoint(self.fn, list(kinds), list(self.wrt), self.jit, self.mode)
         self._specs[kinds] = spec
         return spec
 
@@ -161,6 +163,36 @@ class Derivative:
 
     def untyped_ir(self) -> str:
         return printer.format_function(pipeline.build_ssa(self.fn))
+
+
+class Tangent(Derivative):
+    """`jvp(f, wrt)`: call as `h(*args, *tangents)` -> `(value, directional derivative)`.
+
+    One tangent per `wrt` argument, passed after the arguments; forward mode costs one sweep
+    per direction, so it wins when a function has few inputs and many outputs."""
+
+    mode = "forward"
+
+    def __call__(self, *args_and_tangents):
+        n, k = len(self._params), len(self.wrt)
+        if len(args_and_tangents) != n + k:
+            raise TypeError(f"{self.fn.__name__} jvp takes {n} arguments and {k} tangent(s), "
+                            f"got {len(args_and_tangents)} values")
+        args, tangents = args_and_tangents[:n], args_and_tangents[n:]
+        kinds = tuple(map(_kind, args))
+        spec = self._specs.get(kinds)
+        if spec is None:
+            spec = self._build(kinds, args)
+        self._last = spec
+        value, tangent = spec.loaded(*args, *(float(t) for t in tangents))
+        return _scalar(value), _scalar(tangent)
+
+
+def jvp(fn=None, wrt=0, jit: bool = True):
+    """Forward mode: `jvp(f, wrt=0, jit=True)(*args, *tangents) -> (value, tangent_out)`."""
+    if fn is None:
+        return lambda f: Tangent(f, wrt, jit)
+    return Tangent(fn, wrt, jit)
 
 
 def _decorator(with_value: bool):

@@ -1,7 +1,7 @@
 """The whole compiler, in order. Reading this file tells you every pass s2sad runs.
 
     fn ─ frontend: source → fence → normalize ─ ssa: build → prune → hoist → verify
-       ─ specialize: types → activity ─ reverse → simplify ─ emit (astor) ─ jit (Numba)
+       ─ specialize: types → activity ─ reverse | forward → simplify ─ emit (astor) ─ jit (Numba)
 
 The frontend and SSA passes run once per argument signature (float/int/bool per argument, like
 Numba's own dispatcher) because `types` writes into the values; they take milliseconds, while
@@ -20,7 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from . import emit, jit, reverse, simplify
+from . import emit, forward, jit, reverse, simplify
 from .errors import InternalError, S2SADError
 from .frontend import fence, normalize, source
 from .ssa import activity, build, hoist, printer, prune, types, verify
@@ -98,23 +98,29 @@ class Adjoint:
     loaded: jit.Loaded
 
 
-def adjoint(fn, arg_types: list[Scalar], wrt: list[int], jit_on: bool) -> Adjoint:
-    """Generate, emit and load the value-and-gradient function of `fn` for `arg_types`."""
+def adjoint(fn, arg_types: list[Scalar], wrt: list[int], jit_on: bool,
+            mode: str = "reverse") -> Adjoint:
+    """Generate, emit and load the derivative of `fn` for `arg_types`.
+
+    mode "reverse": `(args) -> (value, grads)`; mode "forward": `(args, tangents) -> (value,
+    tangent)`. Both share every pass up to `activity`."""
+    transform = reverse.generate if mode == "reverse" else forward.generate
+    suffix = "adjoint" if mode == "reverse" else "tangent"
     where = getattr(fn, "__qualname__", repr(fn))
     ssa = build_ssa(fn)  # rebuilt per signature: types are written into the values
     steps = (
         Pass("types", lambda f: (types.infer(f, arg_types), f)[1], "infer float/int/bool"),
         Pass("activity", lambda f: (f, activity.analyze(f, [f.params[i] for i in wrt])),
              "values that need adjoints"),
-        Pass("reverse", lambda fa: reverse.generate(
-            fa[0], fa[1], [fa[0].params[i] for i in wrt], f"{fa[0].name}_adjoint"),
-            "adjoint function as Python AST"),
+        Pass(mode, lambda fa: transform(
+            fa[0], fa[1], [fa[0].params[i] for i in wrt], f"{fa[0].name}_{suffix}"),
+            "derivative function as Python AST"),
         Pass("simplify", simplify.run, "zero propagation and dead-code elimination"),
         Pass("emit", lambda tree: emit.to_source(
             tree, f"{os.path.basename(ssa.file)}:{ssa.loc.line}", tree.s2sad_imports),
              "Python source via astor"),
         Pass("jit", lambda emitted: (emitted, jit.load(
-            emitted[0], f"{ssa.name}_adjoint", ssa.name, emitted[1], jit_on)),
+            emitted[0], f"{ssa.name}_{suffix}", f"{ssa.name}_{suffix}", emitted[1], jit_on)),
              "write the module to the cache and wrap it with numba.njit(cache=True)"),
     )
     value = ssa

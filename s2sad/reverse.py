@@ -318,16 +318,12 @@ class Generator:
     def fwd_item(self, item) -> list:
         out = self.comment(item.stmt, reverse=False)
         if isinstance(item, Op):
-            value = emit.spell(item.fn, [self.arg(a) for a in item.args], self.imports)
-            return out + [assign(self.namer.name(item.result), value)]
+            return out + self.op_code(item)
         if isinstance(item, If):
             flags = [p for p in item.phis if _flag_of(item.cond, p) is not None]
             phis = [p for p in item.phis if p not in flags]
-            then = self.forward(item.then) + [
-                assign(self.namer.name(p.result), self.arg(p.then, p.result.type)) for p in phis]
-            orelse = self.forward(item.orelse) + [
-                assign(self.namer.name(p.result), self.arg(p.orelse, p.result.type))
-                for p in phis]
+            then = self.forward(item.then) + self.phi_code(phis, "then")
+            orelse = self.forward(item.orelse) + self.phi_code(phis, "orelse")
             for p in flags:  # `flag = True if c else False` is just `flag = c`
                 test = self.arg(item.cond)
                 if not _flag_of(item.cond, p):
@@ -335,6 +331,24 @@ class Generator:
                 out.append(assign(self.namer.name(p.result), test))
             return out + ([_if(self.arg(item.cond), then, orelse)] if then or orelse else [])
         return out + self.fwd_loop(item)
+
+    # Hooks for the primal statements; forward mode (forward.py) extends each with tangents.
+    def op_code(self, op: Op) -> list:
+        value = emit.spell(op.fn, [self.arg(a) for a in op.args], self.imports)
+        return [assign(self.namer.name(op.result), value)]
+
+    def phi_code(self, phis: list, side: str) -> list:
+        return [assign(self.namer.name(p.result), self.arg(getattr(p, side), p.result.type))
+                for p in phis]
+
+    def carry_pairs(self, loop, which: str) -> list[tuple[str, ast.expr]]:
+        """(target, value) pairs setting the headers from `init` or `next`."""
+        return [(self.namer.name(c.header), self.arg(getattr(c, which), c.header.type))
+                for c in loop.carried]
+
+    def carry_results(self, loop) -> list:
+        return [assign(self.namer.name(c.result), name(self.namer.name(c.header)))
+                for c in loop.carried]
 
     def fwd_loop(self, loop) -> list:
         adj = self.plan.adjoint.get(id(loop))
@@ -349,8 +363,7 @@ class Generator:
                 self.cover(loop.body)
         if counter:
             pre.append(assign(self.count(loop), ast.Constant(0)))
-        for c in loop.carried:
-            pre.append(assign(self.namer.name(c.header), self.arg(c.init, c.header.type)))
+        pre += [assign(t, v) for t, v in self.carry_pairs(loop, "init")]
         if isinstance(loop, While) and loop.cond_block.items:
             head = self.forward(loop.cond_block)
             head.append(_if(ast.UnaryOp(op=ast.Not(), operand=self.arg(loop.cond)),
@@ -360,8 +373,8 @@ class Generator:
         elif isinstance(loop, While):
             test = self.arg(loop.cond)
         body += self.forward(loop.body)
-        body += _parallel_copy([self.namer.name(c.header) for c in loop.carried],
-                               [self.arg(c.next, c.header.type) for c in loop.carried])
+        pairs = self.carry_pairs(loop, "next")
+        body += _parallel_copy([t for t, _ in pairs], [v for _, v in pairs])
         if counter:
             body.append(augassign(self.count(loop), ast.Add(), ast.Constant(1)))
         if loop.exit is not None:
@@ -372,9 +385,7 @@ class Generator:
                            body=body or [ast.Pass()], orelse=[])
         else:
             node = ast.While(test=test, body=body or [ast.Pass()], orelse=[])
-        post = [assign(self.namer.name(c.result), name(self.namer.name(c.header)))
-                for c in loop.carried]
-        return pre + [node] + post
+        return pre + [node] + self.carry_results(loop)
 
     # ---- reverse sweep
     def reverse(self, block: Block, extra: list = ()) -> list:

@@ -48,6 +48,9 @@ class DerivativeMemo:
     def value_and_grad(self, fn, wrt, jit):
         return self._get("value_and_grad", fn, wrt, jit)
 
+    def jvp(self, fn, wrt, jit):
+        return self._get("jvp", fn, wrt, jit)
+
 
 @pytest.fixture(scope="session")
 def derivatives():

@@ -1,0 +1,100 @@
+"""Forward (tangent) mode: typed SSA -> one Python function returning (value, tangent).
+
+Each active value `y = f(a, b)` gets a tangent `dy = p_a * da + p_b * db`, with the partials
+`p_a, p_b` inlined from the same rule table reverse mode uses — one declaration drives both modes,
+so they cannot disagree. Phis and loop-carried values carry their tangents alongside. No tapes:
+tangents flow in program order, so the function is the primal plus a few lines per statement.
+
+The generator reuses reverse mode's primal emission and overrides its hooks (`op_code`,
+`phi_code`, `carry_pairs`, `carry_results`) to append tangent code.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .emit import assign, name
+from .reverse import Generator, make_plan
+from .rules import lookup
+from .ssa.nodes import Function, Op, Value
+
+
+class TangentGenerator(Generator):
+    def __init__(self, fn: Function, plan, wrt: list[Value]):
+        plan.pushes, plan.adjoint = {}, {}  # no tapes, counters or reverse sweep
+        super().__init__(fn, plan, wrt)
+        self.tangent_params = [self.tan_name(p) for p in wrt]
+
+    def tan_name(self, v: Value) -> str:
+        key = ("tangent", id(v))
+        if key not in self.namer.adjoint:
+            self.namer.adjoint[key] = self.namer.unique(f"d{self.namer.name(v)}")
+        return self.namer.adjoint[key]
+
+    def tan(self, a) -> ast.expr:
+        """The tangent of an operand: its variable when active, else 0.0."""
+        if self.plan.is_active(a):
+            return name(self.tan_name(a))
+        return ast.Constant(0.0)
+
+    def op_code(self, op: Op) -> list:
+        out = super().op_code(op)
+        if not self.plan.is_active(op.result):
+            return out
+        rule = lookup(op.fn)
+        needed = [self.plan.is_active(a) for a in op.args]
+        prelude, partials = rule.inline([self.arg(a) for a in op.args],
+                                        name(self.namer.name(op.result)),
+                                        lambda hint: self.namer.fresh(f"_{hint}"), needed)
+        terms = []
+        for a, p in zip(op.args, partials):
+            if p is None or not self.plan.is_active(a):
+                continue
+            if isinstance(p, ast.Constant) and p.value in (0, 0.0):
+                continue
+            da = name(self.tan_name(a))
+            if isinstance(p, ast.Constant) and p.value in (1.0, -1.0):
+                terms.append((p.value, da))
+            else:
+                terms.append((1.0, ast.BinOp(left=p, op=ast.Mult(), right=da)))
+        return out + list(prelude) + [assign(self.tan_name(op.result), _sum(terms))]
+
+    def phi_code(self, phis: list, side: str) -> list:
+        out = super().phi_code(phis, side)
+        return out + [assign(self.tan_name(p.result), self.tan(getattr(p, side)))
+                      for p in phis if self.plan.is_active(p.result)]
+
+    def carry_pairs(self, loop, which: str) -> list:
+        pairs = super().carry_pairs(loop, which)
+        return pairs + [(self.tan_name(c.header), self.tan(getattr(c, which)))
+                        for c in loop.carried if self.plan.is_active(c.header)]
+
+    def carry_results(self, loop) -> list:
+        out = super().carry_results(loop)
+        return out + [assign(self.tan_name(c.result), self.tan(c.header))
+                      for c in loop.carried if self.plan.is_active(c.result)]
+
+    def function(self, func_name: str) -> ast.FunctionDef:
+        body = self.forward(self.fn.body)
+        ret = ast.Return(value=ast.Tuple(elts=[self.arg(self.fn.result), self.tan(self.fn.result)],
+                                         ctx=ast.Load()))
+        params = [self.namer.name(p) for p in self.fn.params] + self.tangent_params
+        args = ast.arguments(posonlyargs=[], args=[ast.arg(arg=p) for p in params], vararg=None,
+                             kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+        func = ast.FunctionDef(name=func_name, args=args, body=body + [ret], decorator_list=[],
+                               returns=None, type_comment=None)
+        func.s2sad_imports = self.imports
+        return func
+
+
+def _sum(terms: list) -> ast.expr:
+    """`t1 + t2 - t3` from (sign, expr) pairs; a lone negative term becomes `-t`."""
+    sign, expr = terms[0]
+    out = expr if sign > 0 else ast.UnaryOp(op=ast.USub(), operand=expr)
+    for sign, expr in terms[1:]:
+        out = ast.BinOp(left=out, op=ast.Add() if sign > 0 else ast.Sub(), right=expr)
+    return out
+
+
+def generate(fn: Function, active: set, wrt: list[Value], func_name: str) -> ast.FunctionDef:
+    return TangentGenerator(fn, make_plan(fn, active), wrt).function(func_name)
