@@ -52,6 +52,8 @@ def main(argv=None) -> int:
     except S2SADError as exc:
         print(exc, file=sys.stderr)
         return 1
+    except TypeError as exc:  # --args that do not fit the signature
+        parser.error(f"--args: {exc}")
     return 0
 
 

@@ -74,7 +74,8 @@ class Derivative:
                         f"'{self.fn.__name__}' has no parameter '{w}'",
                         self._parsed.loc(self._parsed.tree), f"parameters: {self._params}")
                 w = self._params.index(w)
-            if not isinstance(w, int) or not -len(self._params) <= w < len(self._params):
+            if not isinstance(w, int) or isinstance(w, bool) \
+                    or not -len(self._params) <= w < len(self._params):
                 raise NonDifferentiableArgument(
                     f"wrt={w!r} is not a parameter index of '{self.fn.__name__}'",
                     self._parsed.loc(self._parsed.tree),
@@ -122,6 +123,9 @@ class Derivative:
 
     def specialize(self, *args):
         """Generate (and load) the derivative for these example arguments without running it."""
+        bound = self._signature.bind(*args)  # TypeError for a wrong number of arguments
+        bound.apply_defaults()
+        args = bound.args
         kinds = tuple(map(_kind, args))
         self._last = self._specs.get(kinds) or self._build(kinds, args)
         return self._last

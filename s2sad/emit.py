@@ -17,6 +17,7 @@ from pathlib import Path
 import astor
 from astor.code_gen import SourceGenerator
 
+from .api_markers import stop_gradient
 from .loc import Loc
 from .rules import mathfuncs
 from .ssa.nodes import BOOL, FLOAT, INT, UNDEF, Const, Scalar
@@ -103,6 +104,8 @@ def spell(fn, args: list, imports: dict | None = None) -> ast.expr:
         return ast.UnaryOp(op=UNOPS[fn](), operand=args[0])
     if fn is operator.truth:
         return call(name("bool"), args)
+    if fn is stop_gradient:
+        return args[0]  # the identity; its zero derivative lives in the rule table
     if fn is math.fmod:  # Numba has no math.fmod; np.fmod is the same function on scalars
         return call(attr("np", "fmod"), args)
     if fn is mathfuncs.log_base:  # Numba has no two-argument math.log

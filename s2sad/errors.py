@@ -58,6 +58,10 @@ class NoDerivativeRule(S2SADError):
     """A call to a callable that has no derivative rule and whose source s2sad cannot see into."""
 
 
+class NonScalarOutput(S2SADError):
+    """`grad` needs a function returning one number; this one returns a tuple."""
+
+
 class NonDifferentiableArgument(S2SADError):
     """A gradient was asked for with respect to an integer or boolean argument."""
 

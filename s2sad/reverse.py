@@ -212,7 +212,9 @@ class Generator:
         while common < min(len(chain), len(open_)) and chain[common] is open_[common]:
             common += 1
         if common == len(chain):
-            return []
+            if len(open_) == len(chain):
+                return []
+            common -= 1  # back from an inlined helper: cite the caller's statement again
         self.last_comment = chain
         prefix = "grad of: " if reverse else ""
         out = []

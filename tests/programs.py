@@ -8,8 +8,10 @@ that (finite differences with steps h and h/2 must agree).
 `ERROR_PROGRAMS` are functions s2sad must reject with a located error; the offending line ends in
 a `# ERROR` comment (in this file or in `programs_helpers.py`).
 
-Rules for editing: no dead stores (the generated source must carry a commented block for every
-assignment and return of these functions), no statements after an unconditional `return`.
+Rules for editing: keep each point smooth (run `pytest tests/test_programs.py -k corpus`), no dead
+stores (the generated source must carry a commented block for every computing assignment and
+return of these functions), no statements after an unconditional `return`, unique function names
+(they are the test ids).
 """
 
 import math

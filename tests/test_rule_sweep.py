@@ -38,9 +38,8 @@ MODULE_NAME = "_s2sad_rule_sweep_functions"
 # Rules whose generated derivative Numba cannot compile (s2sad bugs, reported; not fixed here).
 # Each one is asserted to still fail with a CompileError, then reported as xfail: when it is
 # fixed the test fails, telling whoever fixed it to delete the entry.
-NUMBA_GAPS = {
-    math.fmod: "Numba 0.68 has no math.fmod, yet s2sad emits `math.fmod(x, y)` for it",
-}
+# (math.fmod was one: Numba 0.68 has no math.fmod; s2sad now emits np.fmod.)
+NUMBA_GAPS: dict = {}
 
 PARTIALS = [(primal, rule) for primal, rule in RULES.items() if rule.kind == "partials"]
 

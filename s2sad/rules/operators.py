@@ -8,6 +8,7 @@ import builtins
 import math
 import operator
 
+from ..api_markers import stop_gradient
 from . import away_from_zero, nondiff, partials, positive, uniform
 
 _ANY = uniform(-3.0, 3.0)
@@ -88,5 +89,6 @@ def float(x, *, out):
 
 
 nondiff(builtins.int, builtins.round, builtins.bool, builtins.len, builtins.range)
+nondiff(stop_gradient)  # the identity with zero derivative: blocks a path on purpose
 nondiff(operator.floordiv, operator.not_, operator.truth)
 nondiff(operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne)

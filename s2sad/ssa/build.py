@@ -22,7 +22,13 @@ import types
 import numpy as np
 
 from .. import rules
-from ..errors import NoDerivativeRule, S2SADError, SourceUnavailable, UnsupportedSyntax
+from ..errors import (
+    NoDerivativeRule,
+    NonScalarOutput,
+    S2SADError,
+    SourceUnavailable,
+    UnsupportedSyntax,
+)
 from ..frontend import fence, normalize, source
 from ..loc import Loc
 from .nodes import UNDEF, Block, Carried, Const, For, Function, If, Op, Phi, Stmt, Value, While
@@ -111,6 +117,14 @@ class _Builder:
         body = Block()
         self.block = body
         result = self.body(tree.body, env)
+        if not isinstance(result, (Value, Const)):
+            what = f"a tuple of {len(result)} values" if isinstance(result, tuple) else \
+                f"'{_obj_name(result.obj)}'"
+            raise NonScalarOutput(
+                f"'{parsed.name}' returns {what}; grad and jvp differentiate a function "
+                "returning one number", self.return_loc,
+                "return a scalar (e.g. a weighted sum); vector outputs get vjp and jacobian "
+                "with array support")
         return Function(parsed.name, params, body, result, parsed.loc(tree), parsed.file)
 
     def body(self, stmts: list, env: dict):
@@ -118,6 +132,7 @@ class _Builder:
         for stmt in stmts:
             if isinstance(stmt, ast.Return):
                 self.begin(stmt)
+                self.return_loc = self.loc(stmt)
                 return self.expr(stmt.value, env)
             self.statement(stmt, env)
         return None

@@ -12,6 +12,7 @@ import builtins
 import math
 import operator
 
+from ..api_markers import stop_gradient
 from .nodes import BOOL, FLOAT, INT, UNDEF, Const, For, Function, If, Op, Scalar, Value, While
 
 ORDER = {BOOL: 0, INT: 1, FLOAT: 2}
@@ -20,8 +21,8 @@ BOOL_RESULT = {operator.lt, operator.le, operator.gt, operator.ge, operator.eq, 
                math.isfinite}
 INT_RESULT = {builtins.int, builtins.round, builtins.len, math.floor, math.ceil, math.trunc,
               math.gcd, math.factorial}
-PROMOTING = {operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod,
-             operator.neg, operator.pos, builtins.abs, builtins.min, builtins.max,
+PROMOTING = {stop_gradient, operator.add, operator.sub, operator.mul, operator.floordiv,
+             operator.mod, operator.neg, operator.pos, builtins.abs, builtins.min, builtins.max,
              operator.pow, builtins.pow}
 
 

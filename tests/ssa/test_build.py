@@ -372,9 +372,8 @@ def test_numeric_globals_are_constants():
     ])
 
 
-@pytest.mark.xfail(strict=True, reason="s2sad bug: `-1` is an operator.neg op, not a constant "
-                   "(operator calls are never folded), so t[-1] is rejected")
 def test_negative_constant_tuple_index():
+    # `-1` is folded to a constant (it was once an operator.neg op, and t[-1] was rejected)
     assert ssa(negative_tuple_index) == "def negative_tuple_index(x, y):\n    pass\n    return y"
 
 
@@ -423,10 +422,8 @@ def test_calls_with_constant_arguments_are_folded():
     ])
 
 
-@pytest.mark.xfail(strict=True, reason="s2sad bug: build._foldable checks fn.__module__ against "
-                   "'operator', but operator.mul.__module__ is '_operator', so arithmetic on "
-                   "constants (2.0 * math.pi, K + 1, -1.5) is never folded")
 def test_arithmetic_on_constants_is_folded():
+    # operator.mul.__module__ is '_operator': folding once missed every operator
     assert ssa(folds_arithmetic) == "\n".join([
         "def folds_arithmetic(x):",
         f"    $1 = x * {2.0 * math.pi!r}",
