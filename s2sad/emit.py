@@ -122,7 +122,9 @@ def spell(fn, args: list, imports: dict | None = None) -> ast.expr:
     qualname = getattr(fn, "__qualname__", "")
     if imports is None or module is None or not qualname.isidentifier():
         raise NotImplementedError(f"cannot refer to {fn!r} from generated code")
-    alias = f"_{module.replace('.', '_')}_{qualname}"
+    alias = f"_{qualname}_fn"
+    if imports.get(alias, (module, qualname)) != (module, qualname):  # same name, other module
+        alias = f"_{module.replace('.', '_')}_{qualname}_fn"
     imports[alias] = (module, qualname)
     return call(name(alias), args)
 
