@@ -18,9 +18,10 @@ from . import pipeline
 from .errors import NonDifferentiableArgument, UnsupportedArgument
 from .frontend import fence, source
 from .ssa import printer
-from .ssa.nodes import BOOL, FLOAT, INT
+from .ssa.nodes import BOOL, FLOAT, INT, Array, is_float
 
 _EXACT = {float: FLOAT, int: INT, bool: BOOL}
+_DTYPES = {"f": FLOAT, "i": INT, "u": INT, "b": BOOL}
 
 
 def _kind(value):
@@ -33,7 +34,16 @@ def _kind(value):
         return INT
     if isinstance(value, numbers.Real):
         return FLOAT
+    if isinstance(value, np.ndarray) and value.dtype.kind in _DTYPES:
+        if value.dtype.kind != "f" or value.dtype == np.float64:
+            return Array(_DTYPES[value.dtype.kind], value.ndim)
     return None
+
+
+def _describe(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"{value.dtype} array"
+    return type(value).__name__
 
 
 def _scalar(x):
@@ -107,11 +117,13 @@ class Derivative:
         for i, (k, a) in enumerate(zip(kinds, args)):
             if k is None:
                 raise UnsupportedArgument(
-                    f"argument '{self._params[i]}' is a {type(a).__name__}; s2sad specializes on "
-                    "float, int and bool arguments", self._parsed.loc(all_args[i]),
-                    "NumPy array arguments arrive with array support")
+                    f"argument '{self._params[i]}' is a {_describe(a)}; s2sad specializes on "
+                    "float, int and bool arguments and float64, integer and bool NumPy arrays",
+                    self._parsed.loc(all_args[i]),
+                    "convert it (np.asarray(x, dtype=np.float64)); float32 arrays and other "
+                    "dtypes arrive with full array support")
         for i in self.wrt:
-            if kinds[i] is not FLOAT:
+            if not is_float(kinds[i]):
                 raise NonDifferentiableArgument(
                     f"cannot differentiate with respect to '{self._params[i]}': it was called "
                     f"with {type(args[i]).__name__} {args[i]!r}", self._parsed.loc(all_args[i]),
@@ -188,7 +200,8 @@ class Tangent(Derivative):
         if spec is None:
             spec = self._build(kinds, args)
         self._last = spec
-        value, tangent = spec.loaded(*args, *(float(t) for t in tangents))
+        tangents = [t if isinstance(t, np.ndarray) else float(t) for t in tangents]
+        value, tangent = spec.loaded(*args, *tangents)
         return _scalar(value), _scalar(tangent)
 
 

@@ -20,7 +20,7 @@ from astor.code_gen import SourceGenerator
 from .api_markers import stop_gradient
 from .loc import Loc
 from .rules import mathfuncs
-from .ssa.nodes import BOOL, FLOAT, INT, UNDEF, Const, Scalar
+from .ssa.nodes import BOOL, FLOAT, INT, UNDEF, Const, Scalar, dim
 
 BINOPS = {operator.add: ast.Add, operator.sub: ast.Sub, operator.mul: ast.Mult,
           operator.truediv: ast.Div, operator.floordiv: ast.FloorDiv, operator.mod: ast.Mod,
@@ -96,6 +96,12 @@ def spell(fn, args: list, imports: dict | None = None) -> ast.expr:
 
     Functions outside math/numpy/builtins (a user function with a registered rule) are imported
     into the generated module by name; `imports` collects `alias -> (module, qualname)`."""
+    if fn is operator.getitem:
+        index = args[1] if len(args) == 2 else ast.Tuple(elts=list(args[1:]), ctx=ast.Load())
+        return ast.Subscript(value=args[0], slice=index, ctx=ast.Load())
+    if fn is dim:
+        shape = ast.Attribute(value=args[0], attr="shape", ctx=ast.Load())
+        return ast.Subscript(value=shape, slice=args[1], ctx=ast.Load())
     if fn in BINOPS and len(args) == 2:
         return ast.BinOp(left=args[0], op=BINOPS[fn](), right=args[1])
     if fn in CMPOPS and len(args) == 2:

@@ -12,11 +12,12 @@ The generator reuses reverse mode's primal emission and overrides its hooks (`op
 from __future__ import annotations
 
 import ast
+import operator
 
-from .emit import assign, name
+from .emit import assign, attr, call, name
 from .reverse import Generator, make_plan
 from .rules import lookup
-from .ssa.nodes import Function, Op, Value
+from .ssa.nodes import Array, Function, Op, Value
 
 
 class TangentGenerator(Generator):
@@ -32,15 +33,23 @@ class TangentGenerator(Generator):
         return self.namer.adjoint[key]
 
     def tan(self, a) -> ast.expr:
-        """The tangent of an operand: its variable when active, else 0.0."""
+        """The tangent of an operand: its variable when active, else zero (of its shape)."""
         if self.plan.is_active(a):
             return name(self.tan_name(a))
+        if isinstance(a, Value) and isinstance(a.type, Array):
+            return call(attr("np", "zeros_like"), [name(self.namer.name(a))])
         return ast.Constant(0.0)
 
     def op_code(self, op: Op) -> list:
         out = super().op_code(op)
         if not self.plan.is_active(op.result):
             return out
+        if op.fn is operator.getitem:  # the element's tangent is the tangent's element
+            index = [self.arg(a) for a in op.args[1:]]
+            slot = ast.Subscript(value=self.tan(op.args[0]),
+                                 slice=index[0] if len(index) == 1 else
+                                 ast.Tuple(elts=index, ctx=ast.Load()), ctx=ast.Load())
+            return out + [assign(self.tan_name(op.result), slot)]
         rule = lookup(op.fn)
         needed = [self.plan.is_active(a) for a in op.args]
         prelude, partials = rule.inline([self.arg(a) for a in op.args],

@@ -15,14 +15,30 @@ recorded too; a `for` index is recomputed from the iteration number instead of s
 from __future__ import annotations
 
 import ast
+import operator
 from collections import Counter
 from dataclasses import dataclass, field
 
 from . import emit
 from .emit import assign, augassign, call, name
+from .errors import UnsupportedSyntax
 from .naming import Namer
 from .rules import lookup
-from .ssa.nodes import BOOL, FLOAT, INT, UNDEF, Block, Const, For, Function, If, Op, Value, While
+from .ssa.nodes import (
+    BOOL,
+    FLOAT,
+    INT,
+    UNDEF,
+    Array,
+    Block,
+    Const,
+    For,
+    Function,
+    If,
+    Op,
+    Value,
+    While,
+)
 
 # Tape, stack pointer and dtype per value type; the names are reserved per function by the Namer.
 TAPE_HINTS = {FLOAT: ("tape_f", "p_f", "float64"), INT: ("tape_i", "p_i", "int64"),
@@ -49,6 +65,8 @@ class Plan:
 
 def refs(op: Op, plan: Plan) -> list[Value]:
     """The operands (and result) that the partials of `op` for its active args read."""
+    if op.fn is operator.getitem:  # `bx[i, j] += g` reads the indices only
+        return [a for a in op.args[1:] if isinstance(a, Value)]
     rule = lookup(op.fn)
     needed = [plan.is_active(a) for a in op.args]
     sentinels = [ast.Name(id=f"__a{i}", ctx=ast.Load()) for i in range(len(op.args))]
@@ -154,6 +172,11 @@ def _record(fn: Function, plan: Plan) -> None:
             need(loop.step)
     for v in needed.values():
         block = plan.block_of[id(v)]
+        if plan.depth[id(block)] > 0 and isinstance(v.type, Array):
+            raise UnsupportedSyntax(
+                f"the array '{v.name}' changes inside a loop and its old values would have to "
+                "be recorded", fn.loc, "arrays reassigned in loops arrive with full NumPy array "
+                "support")
         if plan.depth[id(block)] > 0:
             plan.pushes.setdefault(id(block), []).append(v)
 
@@ -195,6 +218,12 @@ class Generator:
 
     def adj(self, v: Value) -> str:
         return self.namer.adj(v)
+
+    def zero_of(self, v: Value) -> ast.expr:
+        """A fresh zero adjoint for `v`: 0.0, or an array of zeros shaped like `v`."""
+        if isinstance(v.type, Array):
+            return call(emit.attr("np", "zeros_like"), [name(self.namer.name(v))])
+        return ast.Constant(0.0)
 
     def count(self, loop) -> str:
         if id(loop) not in self.counts:
@@ -392,7 +421,7 @@ class Generator:
     # ---- reverse sweep
     def reverse(self, block: Block, extra: list = ()) -> list:
         out = self.pops(block)
-        out += [assign(self.adj(v), ast.Constant(0.0)) for v in self.plan.defs[id(block)]]
+        out += [assign(self.adj(v), self.zero_of(v)) for v in self.plan.defs[id(block)]]
         out += list(extra)
         for item in reversed(block.items):
             out += self.rev_item(item)
@@ -425,6 +454,16 @@ class Generator:
         return out
 
     def rev_op(self, op: Op) -> list:
+        if op.fn is operator.getitem:  # the element's adjoint goes back to its slot
+            array = op.args[0]
+            if not self.plan.is_active(array):
+                return []
+            index = [self.arg(a) for a in op.args[1:]]
+            slot = ast.Subscript(value=name(self.adj(array)),
+                                 slice=index[0] if len(index) == 1 else
+                                 ast.Tuple(elts=index, ctx=ast.Load()), ctx=ast.Store())
+            return [ast.AugAssign(target=slot, op=ast.Add(),
+                                  value=name(self.adj(op.result)))]
         rule = lookup(op.fn)
         needed = [self.plan.is_active(a) for a in op.args]
         prelude, partials = rule.inline([self.arg(a) for a in op.args],
@@ -452,7 +491,7 @@ class Generator:
         pre = []
         for c in active:
             seed = name(self.adj(c.result)) if self.plan.is_active(c.result) \
-                else ast.Constant(0.0)
+                else self.zero_of(c.header)
             pre.append(assign(self.adj(c.header), seed))
         # Start of each reverse iteration: the adjoint of this iteration's `next` is the header
         # adjoint left by the iteration after it (or by the loop result).
@@ -466,7 +505,7 @@ class Generator:
                 tmp = self.namer.fresh(f"g_{self.namer.name(c.header)}")
                 held.append(assign(tmp, name(hdr)))
                 add_held += self.accumulate(c.next, name(tmp))
-            zero.append(assign(hdr, ast.Constant(0.0)))
+            zero.append(assign(hdr, self.zero_of(c.header)))
         extra = into_local + held + zero + add_held
         n = name(self.count(loop))
         index_stmts, target = [], None
@@ -496,7 +535,7 @@ class Generator:
         self.last_comment = None
         seed = self.accumulate(self.fn.result, ast.Constant(1.0)) \
             if isinstance(self.fn.result, Value) else []
-        params = [assign(self.adj(p), ast.Constant(0.0)) for p in self.wrt
+        params = [assign(self.adj(p), self.zero_of(p)) for p in self.wrt
                   if self.plan.is_active(p)]
         rev = self.reverse(self.fn.body, seed)
         tapes = []
@@ -506,7 +545,7 @@ class Generator:
                 tapes.append(assign(tape, call(emit.attr("np", "empty"),
                                                [ast.Constant(16), emit.attr("np", dtype)])))
                 tapes.append(assign(ptr, ast.Constant(0)))
-        grads = [name(self.adj(p)) if self.plan.is_active(p) else ast.Constant(0.0)
+        grads = [name(self.adj(p)) if self.plan.is_active(p) else self.zero_of(p)
                  for p in self.wrt]
         ret = ast.Return(value=ast.Tuple(elts=[self.arg(self.fn.result),
                                                ast.Tuple(elts=grads, ctx=ast.Load())],

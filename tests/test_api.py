@@ -234,7 +234,9 @@ def test_bool_wrt_is_rejected():
 
 
 @pytest.mark.parametrize("value, kind", [([1.0, 2.0], "list"), ("abc", "str"), (None, "NoneType"),
-                                         (np.ones(2), "ndarray"), (1j, "complex")])
+                                         (np.ones(2, np.float32), "float32 array"),
+                                         (np.ones(2, complex), "complex128 array"),
+                                         (1j, "complex")])
 def test_unsupported_argument(value, kind):
     d = grad(untyped, wrt=0, jit=False)
     with pytest.raises(UnsupportedArgument) as info:

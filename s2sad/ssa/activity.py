@@ -8,10 +8,11 @@ does work that cannot reach the result.
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 
 from .. import rules
-from .nodes import FLOAT, Block, Function, If, Op, Value, While
+from .nodes import Block, Function, If, Op, Value, While, is_float
 
 
 def analyze(fn: Function, wrt: list[Value]) -> set[int]:
@@ -20,13 +21,16 @@ def analyze(fn: Function, wrt: list[Value]) -> set[int]:
     pred: dict[int, list[Value]] = defaultdict(list)
 
     def edge(src, dst: Value) -> None:
-        if isinstance(src, Value) and src.type == FLOAT and dst.type == FLOAT:
+        if isinstance(src, Value) and is_float(src.type) and is_float(dst.type):
             succ[id(src)].append(dst)
             pred[id(dst)].append(src)
 
     def visit(block: Block) -> None:
         for item in block.items:
             if isinstance(item, Op):
+                if item.fn is operator.getitem:  # an element depends on its array, not its index
+                    edge(item.args[0], item.result)
+                    continue
                 rule = rules.lookup(item.fn)
                 if rule is not None and rule.kind == "partials":
                     for a in item.args:
@@ -47,9 +51,9 @@ def analyze(fn: Function, wrt: list[Value]) -> set[int]:
                         edge(src, c.result)
 
     visit(fn.body)
-    varied = _reach([p for p in wrt if p.type == FLOAT], succ)
+    varied = _reach([p for p in wrt if is_float(p.type)], succ)
     results = fn.result if isinstance(fn.result, tuple) else (fn.result,)
-    useful = _reach([r for r in results if isinstance(r, Value) and r.type == FLOAT], pred)
+    useful = _reach([r for r in results if isinstance(r, Value) and is_float(r.type)], pred)
     return varied & useful
 
 

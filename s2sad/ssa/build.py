@@ -31,7 +31,21 @@ from ..errors import (
 )
 from ..frontend import fence, normalize, source
 from ..loc import Loc
-from .nodes import UNDEF, Block, Carried, Const, For, Function, If, Op, Phi, Stmt, Value, While
+from .nodes import (
+    UNDEF,
+    Block,
+    Carried,
+    Const,
+    For,
+    Function,
+    If,
+    Op,
+    Phi,
+    Stmt,
+    Value,
+    While,
+    dim,
+)
 
 BINOPS = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -52,6 +66,20 @@ class Ref:
 
     def __init__(self, obj):
         self.obj = obj
+
+
+class _Shape(tuple):
+    """`x.shape` as a compile-time tuple of `dim` ops, made lazily: the builder does not know
+    `x`'s number of dimensions (types come later), so it supports `x.shape[k]` with a constant k
+    and `n, m = x.shape` (unpacking asks for as many dimensions as there are names)."""
+
+    def __new__(cls, builder, array, node):
+        self = super().__new__(cls, ())
+        self.builder, self.array, self.node = builder, array, node
+        return self
+
+    def dim(self, k: int):
+        return self.builder.op(dim, [self.array, Const(k)], self.node)
 
 
 class _Scope:
@@ -174,6 +202,8 @@ class _Builder:
                 self.fresh.discard(value)
             env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, _Shape):
+                value = tuple(value.dim(k) for k in range(len(target.elts)))
             if not isinstance(value, tuple) or len(value) != len(target.elts):
                 n = len(value) if isinstance(value, tuple) else 1
                 raise UnsupportedSyntax(
@@ -382,8 +412,10 @@ class _Builder:
                 raise UnsupportedSyntax(f"module '{base.obj.__name__}' has no '{node.attr}'",
                                         self.loc(node), None)
             return self.classify(getattr(base.obj, node.attr), node)
+        if isinstance(base, Value) and node.attr == "shape":
+            return _Shape(self, base, node)
         raise UnsupportedSyntax(f"attribute '.{node.attr}' is not supported here", self.loc(node),
-                                "attributes of arrays arrive with NumPy array support")
+                                "of arrays, only .shape is supported so far")
 
     def expr_BinOp(self, node, env):
         left = self.scalar(self.expr(node.left, env), node.left)
@@ -439,11 +471,22 @@ class _Builder:
     def expr_Subscript(self, node, env):
         base = self.expr(node.value, env)
         index = self.expr(node.slice, env)
+        if isinstance(base, _Shape) and isinstance(index, Const) and isinstance(index.value, int):
+            return base.dim(index.value)
         if isinstance(base, tuple) and isinstance(index, Const) \
                 and isinstance(index.value, int) and -len(base) <= index.value < len(base):
             return base[index.value]
-        raise UnsupportedSyntax("indexing is only supported on tuples, with a constant index",
-                                self.loc(node), "array indexing arrives with NumPy array support")
+        indices = index if isinstance(index, tuple) else (index,)
+        if isinstance(base, Value) and all(isinstance(i, (Value, Const)) for i in indices):
+            return self.op(operator.getitem, [base, *indices], node)  # an element of an array
+        raise UnsupportedSyntax(
+            "only tuples (constant index) and arrays (one integer per dimension) can be indexed",
+            self.loc(node), "slices, masks and index arrays arrive with full NumPy array support")
+
+    def expr_Slice(self, node, env):
+        raise UnsupportedSyntax("slices cannot be indexed or differentiated yet", self.loc(node),
+                                "index element by element in a loop; slices, masks and index "
+                                "arrays arrive with full NumPy array support")
 
     def expr_Call(self, node, env):
         fn = self.expr(node.func, env)

@@ -30,13 +30,34 @@ INT = Scalar("int")
 BOOL = Scalar("bool")
 
 
+@dataclass(frozen=True)
+class Array:
+    """A NumPy array argument: element type and number of dimensions (`f64[:, :]`)."""
+
+    dtype: Scalar
+    ndim: int
+
+    def __str__(self) -> str:
+        return f"{self.dtype}[{', '.join([':'] * self.ndim)}]"
+
+
+def is_float(t) -> bool:
+    """Whether values of type `t` can carry derivatives: floats and float arrays."""
+    return t == FLOAT or (isinstance(t, Array) and t.dtype == FLOAT)
+
+
+def dim(x, k):
+    """`x.shape[k]`: the op `x.shape` becomes, one per dimension (a compile-time tuple)."""
+    return x.shape[k]
+
+
 @dataclass(eq=False)
 class Value:
     """An SSA value. `base` is the source name ('x') or '$' for temporaries."""
 
     base: str
     version: int | None
-    type: Scalar | None = None
+    type: Scalar | Array | None = None
 
     @property
     def name(self) -> str:

@@ -46,6 +46,8 @@ def arg_text(a, types: bool = False) -> str:
 
 def op_text(op: Op) -> str:
     args = [arg_text(a) for a in op.args]
+    if op.fn is operator.getitem:
+        return f"{args[0]}[{', '.join(args[1:])}]"
     if op.fn in INFIX and len(args) == 2:
         return f"{args[0]} {INFIX[op.fn]} {args[1]}"
     if op.fn in PREFIX and len(args) == 1:

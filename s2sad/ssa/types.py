@@ -13,7 +13,23 @@ import math
 import operator
 
 from ..api_markers import stop_gradient
-from .nodes import BOOL, FLOAT, INT, UNDEF, Const, For, Function, If, Op, Scalar, Value, While
+from ..errors import UnsupportedSyntax
+from .nodes import (
+    BOOL,
+    FLOAT,
+    INT,
+    UNDEF,
+    Array,
+    Const,
+    For,
+    Function,
+    If,
+    Op,
+    Scalar,
+    Value,
+    While,
+    dim,
+)
 
 ORDER = {BOOL: 0, INT: 1, FLOAT: 2}
 BOOL_RESULT = {operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
@@ -26,10 +42,14 @@ PROMOTING = {stop_gradient, operator.add, operator.sub, operator.mul, operator.f
              operator.pow, builtins.pow}
 
 
-def unify(a: Scalar | None, b: Scalar | None) -> Scalar | None:
+def unify(a, b):
     if a is None:
         return b
     if b is None:
+        return a
+    if isinstance(a, Array) or isinstance(b, Array):
+        if a != b:
+            raise TypeError(f"cannot merge {a} and {b}")
         return a
     return a if ORDER[a] >= ORDER[b] else b
 
@@ -47,6 +67,24 @@ def type_of(arg) -> Scalar | None:
 
 def op_type(op: Op) -> Scalar:
     fn, args = op.fn, [type_of(a) for a in op.args]
+    if fn is operator.getitem:
+        array, indices = args[0], args[1:]
+        if not isinstance(array, Array) or len(indices) != array.ndim or any(
+                t not in (INT, BOOL) for t in indices):
+            what = f"a {array}" if isinstance(array, Array) else "a number"
+            raise UnsupportedSyntax(
+                f"indexing {what} with {len(indices)} index(es) of type "
+                f"{', '.join(str(t) for t in indices)}", op.loc,
+                "index arrays with one integer per dimension; slices and sub-arrays arrive with "
+                "full NumPy array support")
+        return array.dtype
+    if fn is dim or fn is len:
+        return INT
+    if any(isinstance(t, Array) for t in args):
+        raise UnsupportedSyntax(
+            "this operation is applied to a whole array", op.loc,
+            "index the array element by element in a loop; vectorized NumPy arrives with full "
+            "array support")
     if fn in BOOL_RESULT:
         return BOOL
     if fn in INT_RESULT:
@@ -57,6 +95,14 @@ def op_type(op: Op) -> Scalar:
             t = unify(t, a)
         return INT if t is BOOL else (t or FLOAT)
     return FLOAT  # truediv, math functions, float(), and every other differentiable rule
+
+
+def _merge(a, b, item):
+    try:
+        return unify(a, b)
+    except TypeError as exc:
+        raise UnsupportedSyntax(f"a variable is {a} on one path and {b} on another", item.loc,
+                                "give it one type on every path") from exc
 
 
 def infer(fn: Function, arg_types: list[Scalar]) -> None:
@@ -74,7 +120,7 @@ def _block(block) -> None:
             _block(item.then)
             _block(item.orelse)
             for phi in item.phis:
-                phi.result.type = unify(type_of(phi.then), type_of(phi.orelse)) or FLOAT
+                phi.result.type = _merge(type_of(phi.then), type_of(phi.orelse), item) or FLOAT
         else:
             _loop(item)
 
@@ -90,7 +136,7 @@ def _loop(loop: For | While) -> None:
         _block(loop.body)
         changed = False
         for c in loop.carried:
-            t = unify(c.header.type, type_of(c.next))
+            t = _merge(c.header.type, type_of(c.next), loop)
             if t != c.header.type:
                 c.header.type, changed = t, True
         if not changed:
