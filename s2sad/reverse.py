@@ -57,6 +57,8 @@ class Plan:
     defs: dict = field(default_factory=dict)       # id(block) -> values it defines (not headers)
     adjoint: dict = field(default_factory=dict)    # id(item) -> has reverse work
     pushes: dict = field(default_factory=dict)     # id(block) -> [Value | loop] to record
+    recompute: dict = field(default_factory=dict)  # id(block) -> [Value] recomputed, not stored
+    op_of: dict = field(default_factory=dict)      # id(value) -> the Op defining it
     index_needed: set = field(default_factory=set)  # id(loop) whose index an adjoint reads
 
     def is_active(self, a) -> bool:
@@ -95,6 +97,7 @@ def make_plan(fn: Function, active: set) -> Plan:
         for item in block.items:
             if isinstance(item, Op):
                 define(item.result, block)
+                plan.op_of[id(item.result)] = item
                 adj = plan.is_active(item.result)
             elif isinstance(item, If):
                 adj = scan(item.then, depth) | scan(item.orelse, depth)
@@ -164,6 +167,7 @@ def _record(fn: Function, plan: Plan) -> None:
                 visit(item.body)
 
     visit(fn.body)
+    _rematerialize(plan, needed, loops)
     for loop in loops:
         if isinstance(loop, For) and id(loop.index) in needed:
             plan.index_needed.add(id(loop))
@@ -191,8 +195,62 @@ def _record(fn: Function, plan: Plan) -> None:
                 nested_counts(item.body)
 
     nested_counts(fn.body)
-    for slots in plan.pushes.values():
+    for slots in list(plan.pushes.values()) + list(plan.recompute.values()):
         slots.sort(key=lambda s: plan.order[id(s)])
+
+
+# Ops cheap enough to redo in the reverse sweep rather than store. Element reads qualify because
+# arrays are read-only in the differentiated subset so far (in-place writes must revisit this).
+CHEAP = {operator.add, operator.sub, operator.mul, operator.neg, operator.pos, operator.getitem}
+
+
+def _cheap(op: Op) -> bool:
+    if op.fn in CHEAP:
+        return True
+    return op.fn is operator.pow and isinstance(op.args[1], Const)
+
+
+def _rematerialize(plan: Plan, needed: dict, loops: list) -> None:
+    """Recompute instead of store: a needed value defined in a loop whose whole definition chain
+    (within its block) is cheap arithmetic on loop indices, values from outside the block and
+    element reads is re-emitted at the start of its reverse block. Whatever the chain reads from
+    outside becomes needed instead (usually nothing new: indices are recomputed anyway)."""
+    indices = {id(loop.index) for loop in loops if isinstance(loop, For)}
+
+    def chain(v: Value, block: Block, acc: dict, ext: list) -> bool:
+        op = plan.op_of.get(id(v))
+        if op is None or not _cheap(op):
+            return False
+        for a in op.args:
+            if not isinstance(a, Value) or id(a) in acc or id(a) in remat:
+                continue
+            if id(a) in indices or plan.block_of[id(a)] is not block \
+                    or id(a) not in plan.op_of:
+                if isinstance(a.type, Array) and plan.depth[id(plan.block_of[id(a)])] > 0:
+                    return False  # an array changing inside a loop cannot be re-read later
+                ext.append(a)
+            elif not chain(a, block, acc, ext):
+                return False
+        acc[id(v)] = v
+        return True
+
+    remat: dict[int, Value] = {}
+    work = list(needed.values())
+    while work:
+        v = work.pop()
+        block = plan.block_of[id(v)]
+        if plan.depth[id(block)] == 0 or id(v) in indices or id(v) in remat:
+            continue
+        acc, ext = {}, []
+        if chain(v, block, acc, ext):
+            remat.update(acc)
+            for a in ext:
+                if id(a) not in needed:
+                    needed[id(a)] = a
+                    work.append(a)
+    for key, v in remat.items():
+        needed.pop(key, None)
+        plan.recompute.setdefault(id(plan.block_of[key]), []).append(v)
 
 
 # ---------------------------------------------------------------------------------- generator
@@ -365,6 +423,9 @@ class Generator:
 
     # Hooks for the primal statements; forward mode (forward.py) extends each with tangents.
     def op_code(self, op: Op) -> list:
+        return self.op_code_primal(op)
+
+    def op_code_primal(self, op: Op) -> list:
         value = emit.spell(op.fn, [self.arg(a) for a in op.args], self.imports)
         return [assign(self.namer.name(op.result), value)]
 
@@ -421,6 +482,8 @@ class Generator:
     # ---- reverse sweep
     def reverse(self, block: Block, extra: list = ()) -> list:
         out = self.pops(block)
+        out += [stmt for v in self.plan.recompute.get(id(block), [])
+                for stmt in self.op_code_primal(self.plan.op_of[id(v)])]
         out += [assign(self.adj(v), self.zero_of(v)) for v in self.plan.defs[id(block)]]
         out += list(extra)
         for item in reversed(block.items):
