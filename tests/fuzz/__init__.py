@@ -1,4 +1,4 @@
-"""Differential fuzzing of s2sad: random scalar programs, gradients checked against finite differences.
+"""Differential fuzzing of s2sad: random scalar programs, gradients against finite differences.
 
 `generator.py` makes a seeded, well-formed random program and keeps it only where finite
 differences are a trustworthy reference; `test_fuzz.py` runs a fixed set of seeds in CI;
