@@ -56,7 +56,8 @@ def main() -> int:
     t_hand, _ = best_of(rosenbrock_grad_hand, (x,), 7, 0.05)
     t_ours, _ = best_of(g, (x,), 7, 0.05)
     print(f"## Rosenbrock as a loop, N = {opts.n} (gradients agree to {err:.1e})\n")
-    print("| primal µs | hand adjoint µs | s2sad grad µs | hand/primal | s2sad/primal | s2sad/hand |")
+    print("| primal µs | hand adjoint µs | s2sad grad µs | hand/primal | s2sad/primal "
+          "| s2sad/hand |")
     print("|---:|---:|---:|---:|---:|---:|")
     print(f"| {1e6 * t_primal:.1f} | {1e6 * t_hand:.1f} | {1e6 * t_ours:.1f} | "
           f"{t_hand / t_primal:.2f} | {t_ours / t_primal:.2f} | {t_ours / t_hand:.2f} |")
