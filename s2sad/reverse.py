@@ -111,6 +111,7 @@ def make_plan(fn: Function, active: set) -> Plan:
                     plan.order[id(c.header)] = next(position)
                 if isinstance(item, For):
                     plan.block_of[id(item.index)] = item.body
+                    plan.order[id(item.index)] = next(position)
                 else:
                     scan(item.cond_block, depth + 1)
                 adj = scan(item.body, depth + 1)
@@ -426,7 +427,11 @@ class Generator:
         return self.op_code_primal(op)
 
     def op_code_primal(self, op: Op) -> list:
-        value = emit.spell(op.fn, [self.arg(a) for a in op.args], self.imports)
+        args = [self.arg(a) for a in op.args]
+        if op.fn is float and isinstance(op.args[0], Value) and op.args[0].type is BOOL:
+            value = ast.IfExp(test=args[0], body=ast.Constant(1.0), orelse=ast.Constant(0.0))
+            return [assign(self.namer.name(op.result), value)]  # Numba has no float(bool)
+        value = emit.spell(op.fn, args, self.imports)
         return [assign(self.namer.name(op.result), value)]
 
     def phi_code(self, phis: list, side: str) -> list:

@@ -214,6 +214,9 @@ def _sweep(stmts: list, reads: set) -> bool:
         if isinstance(stmt, (ast.If, ast.For, ast.While)):
             changed |= _sweep(stmt.body, reads)
             changed |= _sweep(stmt.orelse, reads)
+            for field in ("body", "orelse"):  # comments alone do not make a block
+                if all(type(s).__name__ == "Comment" for s in getattr(stmt, field)):
+                    setattr(stmt, field, [])
             if isinstance(stmt, ast.If) and not stmt.body and not stmt.orelse:
                 changed = True
                 continue

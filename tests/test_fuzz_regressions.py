@@ -1,0 +1,42 @@
+"""Bugs the random-program fuzzer found, reduced to a few lines each; both builds vs references."""
+
+import math
+
+from s2sad import grad
+
+from .gradcheck import assert_grad_close, fd_grad
+
+
+def inner_range_from_outer_index(x):
+    for i in range(2):
+        for j in range(i, 3):
+            x = math.sin(x + j)
+    return x
+
+
+def branch_with_zero_adjoint(x):
+    if x > 1.0:
+        x = 0.5
+    else:
+        x = x * 0.0
+    return x
+
+
+def float_of_a_bool(x, y):
+    b = x > y
+    return x * float(b)
+
+
+def test_inner_range_starting_at_the_outer_index(backend):
+    got = grad(inner_range_from_outer_index, jit=backend)(0.345)
+    assert_grad_close(got, fd_grad(inner_range_from_outer_index, (0.345,), 0))
+
+
+def test_branch_whose_adjoint_folds_away(backend):
+    assert grad(branch_with_zero_adjoint, jit=backend)(1.5) == 0.0
+    assert grad(branch_with_zero_adjoint, jit=backend)(0.5) == 0.0
+
+
+def test_float_of_a_bool(backend):
+    assert_grad_close(grad(float_of_a_bool, wrt=(0, 1), jit=backend)(3.0, 2.0), (1.0, 0.0))
+    assert_grad_close(grad(float_of_a_bool, wrt=(0, 1), jit=backend)(1.0, 2.0), (0.0, 0.0))
