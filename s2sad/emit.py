@@ -20,14 +20,13 @@ from astor.code_gen import SourceGenerator
 from .api_markers import stop_gradient
 from .loc import Loc
 from .rules import mathfuncs
+from .ssa import build
 from .ssa.nodes import BOOL, FLOAT, INT, UNDEF, Const, Scalar, dim
 
-BINOPS = {operator.add: ast.Add, operator.sub: ast.Sub, operator.mul: ast.Mult,
-          operator.truediv: ast.Div, operator.floordiv: ast.FloorDiv, operator.mod: ast.Mod,
-          operator.pow: ast.Pow, operator.matmul: ast.MatMult}
-CMPOPS = {operator.lt: ast.Lt, operator.le: ast.LtE, operator.gt: ast.Gt, operator.ge: ast.GtE,
-          operator.eq: ast.Eq, operator.ne: ast.NotEq}
-UNOPS = {operator.neg: ast.USub, operator.pos: ast.UAdd, operator.not_: ast.Not}
+# Operators are spelled back as the syntax ssa.build resolved them from (one table, inverted).
+BINOPS = {fn: node for node, fn in build.BINOPS.items()}
+CMPOPS = {fn: node for node, fn in build.CMPOPS.items()}
+UNOPS = {fn: node for node, fn in build.UNOPS.items()}
 
 
 class Comment(ast.stmt):
