@@ -86,6 +86,11 @@ def zero(t: Scalar | None) -> ast.expr:
     return ast.Constant({FLOAT: 0.0, INT: 0, BOOL: False}.get(t, 0.0))
 
 
+def to_expr(node: ast.expr) -> str:
+    """Source text of one expression (array rule templates are written over text)."""
+    return astor.to_source(ast.Expr(value=node)).strip()
+
+
 def const_arg(c: Const, t: Scalar | None = None) -> ast.expr:
     return zero(t) if c is UNDEF else const(c.value)
 
@@ -139,11 +144,13 @@ import math
 
 import numpy as np
 
-from s2sad.runtime import grow, trip_count  # runtime {runtime}
+import s2sad.runtime_arrays as rta
+from s2sad.runtime import grow, push_array, trip_count  # runtime {runtime}
 {imports}
 '''
-_RUNTIME = hashlib.sha256(
-    (Path(__file__).with_name("runtime.py")).read_bytes()).hexdigest()[:12]
+_RUNTIME = hashlib.sha256(b"".join(
+    (Path(__file__).with_name(f)).read_bytes() for f in ("runtime.py", "runtime_arrays.py")
+)).hexdigest()[:12]
 
 
 def to_source(func: ast.FunctionDef, where: str,

@@ -15,18 +15,31 @@ import ast
 import operator
 
 from .emit import assign, attr, call, name
-from .reverse import Generator, make_plan
-from .rules import lookup
-from .ssa.nodes import Array, Function, Op, Value
+from .reverse import Generator, _parse, hook_args, make_plan, param_positions, rule_of
+from .rules import arrays as array_rules
+from .ssa.nodes import (
+    Array,
+    Function,
+    Op,
+    Value,
+    make_slice,
+    make_tuple,
+    ndim_of,
+    setitem,
+    shape_of,
+    size_of,
+)
 
 
 class TangentGenerator(Generator):
     def __init__(self, fn: Function, plan, wrt: list[Value]):
-        plan.pushes, plan.adjoint = {}, {}  # no tapes, counters or reverse sweep
+        # no tapes, counters, saved overwrites or reverse sweep
+        plan.pushes, plan.adjoint, plan.restore, plan.shapes = {}, {}, set(), {}
         super().__init__(fn, plan, wrt)
         self.tangent_params = [self.tan_name(p) for p in wrt]
 
     def tan_name(self, v: Value) -> str:
+        v = self.namer.rep(v)  # versions of one array share one tangent array
         key = ("tangent", id(v))
         if key not in self.namer.adjoint:
             self.namer.adjoint[key] = self.namer.unique(f"d{self.namer.name(v)}")
@@ -45,12 +58,18 @@ class TangentGenerator(Generator):
         if not self.plan.is_active(op.result):
             return out
         if op.fn is operator.getitem:  # the element's tangent is the tangent's element
-            index = [self.arg(a) for a in op.args[1:]]
-            slot = ast.Subscript(value=self.tan(op.args[0]),
-                                 slice=index[0] if len(index) == 1 else
-                                 ast.Tuple(elts=index, ctx=ast.Load()), ctx=ast.Load())
+            slot = ast.Subscript(value=self.tan(op.args[0]), slice=self.index(op.args[1:]),
+                                 ctx=ast.Load())
             return out + [assign(self.tan_name(op.result), slot)]
-        rule = lookup(op.fn)
+        if op.fn is setitem:  # the written slot's tangent is the value's tangent
+            slot = ast.Subscript(value=name(self.tan_name(op.args[0])),
+                                 slice=self.index(op.args[1:-1]), ctx=ast.Store())
+            return out + [ast.Assign(targets=[slot], value=self.tan(op.args[-1]))]
+        if op.fn in (make_slice, make_tuple, shape_of, size_of, ndim_of):
+            return out
+        if array_rules.lookup(op.fn) is not None:
+            return out + self.tangent_of_array_rule(op)
+        rule = rule_of(op)
         needed = [self.plan.is_active(a) for a in op.args]
         prelude, partials = rule.inline([self.arg(a) for a in op.args],
                                         name(self.namer.name(op.result)),
@@ -66,7 +85,29 @@ class TangentGenerator(Generator):
                 terms.append((p.value, da))
             else:
                 terms.append((1.0, ast.BinOp(left=p, op=ast.Mult(), right=da)))
-        return out + list(prelude) + [assign(self.tan_name(op.result), _sum(terms))]
+        value = _sum(terms) if terms else self.tan_zero(op.result)
+        return out + list(prelude) + [assign(self.tan_name(op.result), value)]
+
+    def tangent_of_array_rule(self, op: Op) -> list:
+        rule, hooks = hook_args(op, [self.src(a) for a in op.args])
+        positions = param_positions(op, rule)
+        t = {}
+        for p in rule.diff:
+            srcs = tuple(array_rules.Src(self.tan_name(op.args[k]), op.args[k].type)
+                         if self.plan.is_active(op.args[k]) else None for k in positions[p])
+            t[p] = srcs if p == rule.varargs else srcs[0]
+        out_src = array_rules.Src(self.namer.name(op.result), op.result.type)
+        tangent = rule.jvp(t, out_src, *hooks) if rule.jvp is not None else None
+        if tangent is None:  # zero: an array of zeros, or 0.0
+            value = self.tan_zero(op.result)
+        else:
+            value = _parse(str(tangent))
+        return [assign(self.tan_name(op.result), value)]
+
+    def tan_zero(self, v: Value) -> ast.expr:
+        if isinstance(v.type, Array):
+            return call(attr("np", "zeros_like"), [name(self.namer.name(v))])
+        return ast.Constant(0.0)
 
     def phi_code(self, phis: list, side: str) -> list:
         out = super().phi_code(phis, side)

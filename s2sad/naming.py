@@ -14,15 +14,19 @@ import keyword
 from .ssa.nodes import Value
 
 # Names the generated module itself binds at top level.
-MODULE_NAMES = {"math", "np", "grow", "trip_count", "range", "float", "int", "abs", "min", "max",
+MODULE_NAMES = {"math", "np", "rta", "grow", "push_array", "trip_count", "range", "float", "int", "abs", "min", "max",
                 "round", "len", "bool", "pow", "True", "False", "None"}
 
 
 class Namer:
-    def __init__(self, reserved=()):
+    """`rep` maps a value to the value whose variable it shares (versions of one array written
+    in place share one variable and one adjoint; see ssa.memory)."""
+
+    def __init__(self, reserved=(), rep=None):
         self.used: set[str] = set(MODULE_NAMES) | set(reserved)
         self.primal: dict[int, str] = {}
         self.adjoint: dict[int, str] = {}
+        self.rep = rep or (lambda v: v)
 
     def unique(self, hint: str) -> str:
         name = hint if hint.isidentifier() and not keyword.iskeyword(hint) else f"{hint}_"
@@ -32,12 +36,14 @@ class Namer:
         return name
 
     def name(self, v: Value) -> str:
+        v = self.rep(v)
         key = id(v)
         if key not in self.primal:
             self.primal[key] = self.unique(_hint(v))
         return self.primal[key]
 
     def adj(self, v: Value) -> str:
+        v = self.rep(v)
         key = id(v)
         if key not in self.adjoint:
             primal = self.name(v)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import ast
 import operator
 from collections import Counter
+
+import numpy as np
 from dataclasses import dataclass, field
 
 from . import emit
@@ -24,12 +26,17 @@ from .emit import assign, augassign, call, name
 from .errors import UnsupportedSyntax
 from .naming import Namer
 from .rules import lookup
+from .rules import arrays as array_rules
+from .rules import lookup_array
+from .ssa import memory
 from .ssa.nodes import (
     BOOL,
+    F32,
     FLOAT,
     INT,
     UNDEF,
     Array,
+    Aux,
     Block,
     Const,
     For,
@@ -38,6 +45,12 @@ from .ssa.nodes import (
     Op,
     Value,
     While,
+    make_slice,
+    make_tuple,
+    ndim_of,
+    setitem,
+    shape_of,
+    size_of,
 )
 
 # Tape, stack pointer and dtype per value type; the names are reserved per function by the Namer.
@@ -60,16 +73,87 @@ class Plan:
     recompute: dict = field(default_factory=dict)  # id(block) -> [Value] recomputed, not stored
     op_of: dict = field(default_factory=dict)      # id(value) -> the Op defining it
     index_needed: set = field(default_factory=set)  # id(loop) whose index an adjoint reads
+    mem: memory.Memory = field(default_factory=memory.Memory)
+    restore: set = field(default_factory=set)      # id(setitem op) saving what it overwrites
+    shapes: dict = field(default_factory=dict)     # id(block) -> [array] whose shape it pushes
 
     def is_active(self, a) -> bool:
         return isinstance(a, Value) and id(a) in self.active
 
 
+def leaves(a, plan: Plan) -> list[Value]:
+    """The run-time values an operand stands for: a slice or tuple op is inlined where it is
+    used, so its own operands are what the reverse sweep reads."""
+    if not isinstance(a, Value):
+        return []
+    op = plan.op_of.get(id(a))
+    if isinstance(a.type, Aux) and op is not None:
+        return [v for x in op.args for v in leaves(x, plan)]
+    return [a]
+
+
+def rule_of(op: Op):
+    """The rule differentiating `op`: array rules and vectorized partials when an operand is
+    an array, the scalar rule table otherwise."""
+    if any(isinstance(a, Value) and isinstance(a.type, Array) for a in op.args) \
+            or isinstance(op.result.type, Array):
+        return lookup_array(op.fn)
+    return lookup(op.fn)
+
+
+def hook_args(op: Op, srcs: list):
+    """Arguments of an array rule's hooks: one per parameter (a *varargs parameter gets a
+    tuple), statics as their constant values."""
+    rule = array_rules.lookup(op.fn)
+    out, k = [], 0
+    for p in rule.params:
+        if p == rule.varargs:
+            out.append(tuple(srcs[k:k + op.nvar]))
+            k += op.nvar
+        elif p in rule.static:
+            out.append(op.args[k].value)
+            k += 1
+        else:
+            out.append(srcs[k])
+            k += 1
+    return rule, out
+
+
+def param_positions(op: Op, rule) -> dict:
+    """param name -> the op.args positions it covers."""
+    pos, k = {}, 0
+    for p in rule.params:
+        n = op.nvar if p == rule.varargs else 1
+        pos[p] = list(range(k, k + n))
+        k += n
+    return pos
+
+
+def _parse(text: str) -> ast.expr:
+    return ast.parse(text, mode="eval").body
+
+
 def refs(op: Op, plan: Plan) -> list[Value]:
     """The operands (and result) that the partials of `op` for its active args read."""
-    if op.fn is operator.getitem:  # `bx[i, j] += g` reads the indices only
-        return [a for a in op.args[1:] if isinstance(a, Value)]
-    rule = lookup(op.fn)
+    if op.fn in (operator.getitem, setitem):  # `bx[i, j] += g` reads the indices only
+        last = len(op.args) - (1 if op.fn is setitem else 0)
+        return [v for a in op.args[1:last] for v in leaves(a, plan)]
+    if op.fn in (make_slice, make_tuple, shape_of, size_of, ndim_of):
+        return []
+    if array_rules.lookup(op.fn) is not None:
+        names = [f"__a{i}" for i in range(len(op.args))]
+        srcs = [array_rules.Src(n, a.type if isinstance(a, Value) else None)
+                for n, a in zip(names, op.args)]
+        rule, args = hook_args(op, srcs)
+        if rule.vjp is None:
+            return []
+        cots = rule.vjp(array_rules.Src("__g", op.result.type),
+                        array_rules.Src("__out", op.result.type), *args)
+        used = {n.id for c in _flat(cots) if c is not None
+                for n in ast.walk(_parse(str(c))) if isinstance(n, ast.Name)}
+        out = [v for i, a in enumerate(op.args) if f"__a{i}" in used for v in leaves(a, plan)]
+        return out + ([op.result] if "__out" in used else [])
+    rule = rule_of(op)
     needed = [plan.is_active(a) for a in op.args]
     sentinels = [ast.Name(id=f"__a{i}", ctx=ast.Load()) for i in range(len(op.args))]
     prelude, partials = rule.inline(sentinels, ast.Name(id="__out", ctx=ast.Load()),
@@ -82,8 +166,18 @@ def refs(op: Op, plan: Plan) -> list[Value]:
     return out
 
 
+def _flat(x):
+    if isinstance(x, (tuple, list)):
+        for y in x:
+            yield from _flat(y)
+    else:
+        yield x
+
+
 def make_plan(fn: Function, active: set) -> Plan:
-    plan = Plan(active)
+    mem = memory.analyze(fn)
+    active = memory.close_activity(fn, mem, active)
+    plan = Plan(active, mem=mem)
     position = iter(range(1 << 62))
 
     def define(v: Value, block: Block) -> None:
@@ -121,7 +215,8 @@ def make_plan(fn: Function, active: set) -> Plan:
                            for c in item.carried)
             plan.adjoint[id(item)] = adj
             any_adj |= adj
-        plan.defs[id(block)] = [v for v in _defined_here(block) if plan.is_active(v)]
+        plan.defs[id(block)] = [v for v in _defined_here(block)
+                                if plan.is_active(v) and mem.rep(v) is v]
         return any_adj
 
     for p in fn.params:
@@ -169,21 +264,38 @@ def _record(fn: Function, plan: Plan) -> None:
 
     visit(fn.body)
     _rematerialize(plan, needed, loops)
+    _restores(fn, plan, needed, need)
+    _rematerialize(plan, needed, loops)
     for loop in loops:
         if isinstance(loop, For) and id(loop.index) in needed:
             plan.index_needed.add(id(loop))
             del needed[id(loop.index)]
             need(loop.start)
             need(loop.step)
-    for v in needed.values():
+    mem = plan.mem
+    pushed = set()
+    for v in list(needed.values()):
+        v = mem.rep(v)
         block = plan.block_of[id(v)]
-        if plan.depth[id(block)] > 0 and isinstance(v.type, Array):
+        if plan.depth[id(block)] == 0 or id(v) in pushed:
+            continue
+        if isinstance(v.type, Array) and v.type.dtype not in (FLOAT, F32):
             raise UnsupportedSyntax(
-                f"the array '{v.name}' changes inside a loop and its old values would have to "
-                "be recorded", fn.loc, "arrays reassigned in loops arrive with full NumPy array "
-                "support")
-        if plan.depth[id(block)] > 0:
-            plan.pushes.setdefault(id(block), []).append(v)
+                f"the integer array '{v.name}' is made inside a loop and the reverse sweep "
+                "needs each iteration's copy", fn.loc,
+                "compute index arrays before the loop")
+        pushed.add(id(v))
+        plan.pushes.setdefault(id(block), []).append(v)
+    # Adjoint arrays made fresh in a reverse iteration need their primal's shape: a value the
+    # sweep has anyway, or else its shape pushed (a few integers, not the array).
+    recomputed = {id(v) for vs in plan.recompute.values() for v in vs}
+    for block_id, values in plan.defs.items():
+        if plan.depth.get(block_id, 0) == 0:
+            continue
+        for v in values:
+            if isinstance(v.type, Array) and id(v) not in mem.view and id(v) not in pushed \
+                    and id(v) not in recomputed:
+                plan.shapes.setdefault(block_id, []).append(v)
 
     def nested_counts(block: Block) -> None:
         for item in block.items:
@@ -200,9 +312,55 @@ def _record(fn: Function, plan: Plan) -> None:
         slots.sort(key=lambda s: plan.order[id(s)])
 
 
-# Ops cheap enough to redo in the reverse sweep rather than store. Element reads qualify because
-# arrays are read-only in the differentiated subset so far (in-place writes must revisit this).
-CHEAP = {operator.add, operator.sub, operator.mul, operator.neg, operator.pos, operator.getitem}
+# Ops cheap enough to redo in the reverse sweep rather than store. Reads of an array qualify only
+# when nothing ever writes into it: a recomputed read sees the array as the reverse sweep has it.
+CHEAP = {operator.add, operator.sub, operator.mul, operator.neg, operator.pos, operator.getitem,
+         make_slice, make_tuple, shape_of, size_of, ndim_of}
+
+
+def _restores(fn: Function, plan: Plan, needed: dict, need) -> None:
+    """Writes into an array the reverse sweep reads save the overwritten part and put it back
+    in the reverse sweep, so every read sees the array as the forward sweep had it there."""
+    mem = plan.mem
+    read = frozenset()
+    for v in needed.values():
+        if isinstance(v.type, Array):
+            read |= mem.mem.get(id(v), frozenset())
+    for vs in plan.recompute.values():
+        for v in vs:
+            for a in plan.op_of[id(v)].args:
+                if isinstance(a, Value) and isinstance(a.type, Array):
+                    read |= mem.mem.get(id(a), frozenset())
+    if not read:
+        return
+    parents = {}
+
+    def scan(block: Block, owner) -> None:
+        for item in block.items:
+            parents[id(item)] = owner
+            if isinstance(item, If):
+                scan(item.then, item)
+                scan(item.orelse, item)
+            elif isinstance(item, (For, While)):
+                if isinstance(item, While):
+                    scan(item.cond_block, item)
+                scan(item.body, item)
+
+    scan(fn.body, None)
+    for op in mem.writes:
+        if not mem.mem.get(id(op.result), frozenset()) & read:
+            continue
+        plan.restore.add(id(op))
+        for v in leaves_of_index(op, plan):
+            need(v)
+        item = op
+        while item is not None:
+            plan.adjoint[id(item)] = True
+            item = parents.get(id(item))
+
+
+def leaves_of_index(op: Op, plan: Plan) -> list[Value]:
+    return [v for a in op.args[1:-1] for v in leaves(a, plan)]
 
 
 def _cheap(op: Op) -> bool:
@@ -217,6 +375,8 @@ def _rematerialize(plan: Plan, needed: dict, loops: list) -> None:
     element reads is re-emitted at the start of its reverse block. Whatever the chain reads from
     outside becomes needed instead (usually nothing new: indices are recomputed anyway)."""
     indices = {id(loop.index) for loop in loops if isinstance(loop, For)}
+    written = frozenset().union(*[plan.mem.mem.get(id(op.result), frozenset())
+                                  for op in plan.mem.writes])
 
     def chain(v: Value, block: Block, acc: dict, ext: list) -> bool:
         op = plan.op_of.get(id(v))
@@ -225,10 +385,10 @@ def _rematerialize(plan: Plan, needed: dict, loops: list) -> None:
         for a in op.args:
             if not isinstance(a, Value) or id(a) in acc or id(a) in remat:
                 continue
+            if isinstance(a.type, Array) and plan.mem.mem.get(id(a), frozenset()) & written:
+                return False  # the array changes: its elements cannot be re-read later
             if id(a) in indices or plan.block_of[id(a)] is not block \
                     or id(a) not in plan.op_of:
-                if isinstance(a.type, Array) and plan.depth[id(plan.block_of[id(a)])] > 0:
-                    return False  # an array changing inside a loop cannot be re-read later
                 ext.append(a)
             elif not chain(a, block, acc, ext):
                 return False
@@ -258,9 +418,16 @@ def _rematerialize(plan: Plan, needed: dict, loops: list) -> None:
 class Generator:
     def __init__(self, fn: Function, plan: Plan, wrt: list[Value]):
         self.fn, self.plan, self.wrt = fn, plan, wrt
-        self.namer = Namer()
+        self.namer = Namer(rep=plan.mem.rep)
         for p in fn.params:
             self.namer.name(p)
+        self.pinned: set = set()  # adjoint views: in-place updates that simplify must keep
+        self.shape_vars: dict[int, str] = {}
+        # Array pushes and saved overwrites have run-time sizes: every push then reserves its
+        # own room instead of one reservation for a whole loop.
+        self.dynamic_tape = bool(plan.restore or plan.shapes or any(
+            isinstance(v, Value) and isinstance(v.type, Array)
+            for vs in plan.pushes.values() for v in vs))
         self.tapes = {t: (self.namer.fresh(tape), self.namer.fresh(ptr), dtype)
                       for t, (tape, ptr, dtype) in TAPE_HINTS.items()}
         self.counts: dict[int, str] = {}
@@ -272,8 +439,23 @@ class Generator:
     # ---- small helpers
     def arg(self, a, t=None) -> ast.expr:
         if isinstance(a, Value):
+            op = self.plan.op_of.get(id(a))
+            if isinstance(a.type, Aux) and op is not None:  # slices and tuples are inlined
+                parts = [self.arg(x) for x in op.args]
+                if op.fn is make_slice:
+                    return ast.Slice(*[None if isinstance(x, ast.Constant) and x.value is None
+                                       else x for x in parts])
+                if op.fn is shape_of:
+                    return ast.Attribute(value=parts[0], attr="shape", ctx=ast.Load())
+                return ast.Tuple(elts=parts, ctx=ast.Load())
             return name(self.namer.name(a))
+        if isinstance(a, Const) and isinstance(a.value, tuple):
+            return ast.Tuple(elts=[emit.const(x) for x in a.value], ctx=ast.Load())
         return emit.const_arg(a, t)
+
+    def src(self, a) -> array_rules.Src:
+        return array_rules.Src(emit.to_expr(self.arg(a)), a.type if isinstance(a, Value)
+                               else None)
 
     def adj(self, v: Value) -> str:
         return self.namer.adj(v)
@@ -281,8 +463,29 @@ class Generator:
     def zero_of(self, v: Value) -> ast.expr:
         """A fresh zero adjoint for `v`: 0.0, or an array of zeros shaped like `v`."""
         if isinstance(v.type, Array):
+            if id(v) in self.shape_vars:
+                args = [name(self.shape_vars[id(v)])]
+                if v.type.dtype == F32:
+                    args.append(emit.attr("np", "float32"))
+                return call(emit.attr("np", "zeros"), args)
             return call(emit.attr("np", "zeros_like"), [name(self.namer.name(v))])
         return ast.Constant(0.0)
+
+    def adjoint_init(self, v: Value) -> ast.expr:
+        """The adjoint a value starts with in the reverse sweep: zero, or for a view the same
+        view of its base's adjoint (so writes through either reach both)."""
+        op = self.plan.mem.view.get(id(v))
+        if op is None:
+            return self.zero_of(v)
+        self.pinned.add(self.adj(v))
+        base = name(self.adj(op.args[0]))
+        if op.fn is operator.getitem:
+            return ast.Subscript(value=base, slice=self.index(op.args[1:]), ctx=ast.Load())
+        return ast.Attribute(value=base, attr="T", ctx=ast.Load())
+
+    def index(self, items) -> ast.expr:
+        parts = [self.arg(a) for a in items]
+        return parts[0] if len(parts) == 1 else ast.Tuple(elts=parts, ctx=ast.Load())
 
     def count(self, loop) -> str:
         if id(loop) not in self.counts:
@@ -319,7 +522,8 @@ class Generator:
 
     def per_iteration(self, block: Block) -> Counter:
         """Pushes one pass through `block` can make (both branches of ifs; loops reserve own)."""
-        total = Counter(self.slot_type(s) for s in self.plan.pushes.get(id(block), []))
+        total = Counter(self.slot_type(s) for s in self.plan.pushes.get(id(block), [])
+                        if not _is_array(s))
         for item in block.items:
             if isinstance(item, If):
                 total += self.per_iteration(item.then) + self.per_iteration(item.orelse)
@@ -373,7 +577,62 @@ class Generator:
         return out
 
     def pushes(self, block: Block) -> list:
-        slots = self.plan.pushes.get(id(block), [])
+        every = self.plan.pushes.get(id(block), [])
+        slots = [s for s in every if not _is_array(s)]
+        arrays = [s for s in every if _is_array(s)]
+        out = self.push_scalars(block, slots)
+        for v in arrays:
+            out += self.push_array(name(self.namer.name(v)), v.type.ndim, shape=True)
+        for v in self.plan.shapes.get(id(block), []):
+            out += self.push_shape(name(self.namer.name(v)), v.type.ndim)
+        return out
+
+    def push_shape(self, array: ast.expr, ndim: int) -> list:
+        tape, ptr, _ = self.tapes[INT]
+        self.tapes_used.add(INT)
+        out = [assign(tape, call(name("grow"), [name(tape), _plus(name(ptr), ndim)]))]
+        for k in range(ndim):
+            dim = ast.Subscript(value=ast.Attribute(value=array, attr="shape", ctx=ast.Load()),
+                                slice=ast.Constant(k), ctx=ast.Load())
+            out.append(ast.Assign(targets=[ast.Subscript(value=name(tape), slice=_plus(
+                name(ptr), k), ctx=ast.Store())], value=dim))
+        out.append(augassign(ptr, ast.Add(), ast.Constant(ndim)))
+        return out
+
+    def push_array(self, array: ast.expr, ndim: int, shape: bool) -> list:
+        """Copy an array (or the part of one about to be overwritten) onto the float tape."""
+        tape, ptr, _ = self.tapes[FLOAT]
+        self.tapes_used.add(FLOAT)
+        out = [assign(tape, call(name("push_array"), [name(tape), name(ptr), array])),
+               augassign(ptr, ast.Add(), ast.Attribute(value=array, attr="size", ctx=ast.Load()))]
+        return out + (self.push_shape(array, ndim) if shape else [])
+
+    def pop_shape(self, target: str, ndim: int) -> list:
+        tape, ptr, _ = self.tapes[INT]
+        dims = [ast.Subscript(value=name(tape), slice=_plus(name(ptr), k), ctx=ast.Load())
+                for k in range(ndim)]
+        return [augassign(ptr, ast.Sub(), ast.Constant(ndim)),
+                assign(target, ast.Tuple(elts=dims, ctx=ast.Load()))]
+
+    def pop_array(self, v: Value) -> list:
+        tape, ptr, _ = self.tapes[FLOAT]
+        shape = self.namer.fresh(f"s_{self.namer.name(v)}")
+        out = self.pop_shape(shape, v.type.ndim)
+        size = None
+        for k in range(v.type.ndim):
+            d = ast.Subscript(value=name(shape), slice=ast.Constant(k), ctx=ast.Load())
+            size = d if size is None else ast.BinOp(left=size, op=ast.Mult(), right=d)
+        out.append(augassign(ptr, ast.Sub(), size))
+        flat = ast.Subscript(value=name(tape), slice=ast.Slice(
+            name(ptr), ast.BinOp(left=name(ptr), op=ast.Add(), right=size), None), ctx=ast.Load())
+        value = call(ast.Attribute(value=flat, attr="reshape", ctx=ast.Load()), [name(shape)])
+        if v.type.dtype == F32:
+            value = call(ast.Attribute(value=value, attr="astype", ctx=ast.Load()),
+                         [emit.attr("np", "float32")])
+        out.append(assign(self.namer.name(v), value))
+        return out
+
+    def push_scalars(self, block: Block, slots: list) -> list:
         out, offsets = [], Counter()
         if slots and id(block) not in self.covered:
             out += self.reserve(Counter(self.slot_type(s) for s in slots), None)
@@ -390,9 +649,16 @@ class Generator:
         return out
 
     def pops(self, block: Block) -> list:
-        slots = self.plan.pushes.get(id(block), [])
+        every = self.plan.pushes.get(id(block), [])
+        slots = [s for s in every if not _is_array(s)]
+        out = []
+        for v in reversed(self.plan.shapes.get(id(block), [])):
+            self.shape_vars[id(v)] = self.namer.fresh(f"s_{self.namer.name(v)}")
+            out += self.pop_shape(self.shape_vars[id(v)], v.type.ndim)
+        for v in reversed([s for s in every if _is_array(s)]):
+            out += self.pop_array(v)
         total = Counter(self.slot_type(s) for s in slots)
-        out = [augassign(self.tapes[t][1], ast.Sub(), ast.Constant(k)) for t, k in total.items()]
+        out += [augassign(self.tapes[t][1], ast.Sub(), ast.Constant(k)) for t, k in total.items()]
         seen = Counter()
         for s in slots:
             t = self.slot_type(s)
@@ -427,7 +693,28 @@ class Generator:
         return self.op_code_primal(op)
 
     def op_code_primal(self, op: Op) -> list:
+        if op.fn in (make_slice, make_tuple, shape_of):
+            return []  # inlined where used (see `arg`)
+        if op.fn is setitem:
+            target = ast.Subscript(value=name(self.namer.name(op.args[0])),
+                                   slice=self.index(op.args[1:-1]), ctx=ast.Store())
+            save = []
+            if id(op) in self.plan.restore:
+                save = self.save_slot(op)
+            return save + [ast.Assign(targets=[target], value=self.arg(op.args[-1]))]
+        if op.fn is size_of or op.fn is ndim_of:
+            attr = "size" if op.fn is size_of else "ndim"
+            value = ast.Attribute(value=self.arg(op.args[0]), attr=attr, ctx=ast.Load())
+            return [assign(self.namer.name(op.result), value)]
+        rule = array_rules.lookup(op.fn)
+        if rule is not None:
+            _, hooks = hook_args(op, [self.src(a) for a in op.args])
+            value = _parse(str(rule.primal(*hooks)))
+            return [assign(self.namer.name(op.result), value)]
         args = [self.arg(a) for a in op.args]
+        if op.fn is np.clip and not _is_array(op.result):  # Numba's np.clip takes arrays
+            return [assign(self.namer.name(op.result), call(name("min"), [
+                call(name("max"), args[:2]), args[2]]))]
         if op.fn is float and isinstance(op.args[0], Value) and op.args[0].type is BOOL:
             value = ast.IfExp(test=args[0], body=ast.Constant(1.0), orelse=ast.Constant(0.0))
             return [assign(self.namer.name(op.result), value)]  # Numba has no float(bool)
@@ -454,7 +741,7 @@ class Generator:
         if isinstance(loop, For) and adj and not counter:
             bounds = [self.arg(loop.start), self.arg(loop.stop), self.arg(loop.step)]
             pre.append(assign(self.count(loop), call(name("trip_count"), bounds)))
-            if not self.loop_pushes_inside(loop.body):
+            if not self.loop_pushes_inside(loop.body) and not self.dynamic_tape:
                 # One reservation for every iteration; otherwise each push group reserves.
                 pre += self.reserve(self.per_iteration(loop.body), name(self.count(loop)))
                 self.cover(loop.body)
@@ -484,12 +771,42 @@ class Generator:
             node = ast.While(test=test, body=body or [ast.Pass()], orelse=[])
         return pre + [node] + self.carry_results(loop)
 
+    def slot(self, op: Op, ctx=None) -> ast.expr:
+        return ast.Subscript(value=name(self.namer.name(op.args[0])),
+                             slice=self.index(op.args[1:-1]), ctx=ctx or ast.Load())
+
+    def save_slot(self, op: Op) -> list:
+        """Before `y[idx] = e`: push what it overwrites (the reverse sweep puts it back)."""
+        if not isinstance(op.result.type, Array) or not _slot_is_array(op):
+            tape, ptr, _ = self.tapes[FLOAT]
+            self.tapes_used.add(FLOAT)
+            return [assign(tape, call(name("grow"), [name(tape), _plus(name(ptr), 1)])),
+                    ast.Assign(targets=[ast.Subscript(value=name(tape), slice=name(ptr),
+                                                      ctx=ast.Store())], value=self.slot(op)),
+                    augassign(ptr, ast.Add(), ast.Constant(1))]
+        return self.push_array(self.slot(op), 0, shape=False)
+
+    def restore_slot(self, op: Op) -> list:
+        tape, ptr, _ = self.tapes[FLOAT]
+        if not _slot_is_array(op):
+            return [augassign(ptr, ast.Sub(), ast.Constant(1)),
+                    ast.Assign(targets=[self.slot(op, ast.Store())],
+                               value=ast.Subscript(value=name(tape), slice=name(ptr),
+                                                   ctx=ast.Load()))]
+        size = ast.Attribute(value=self.slot(op), attr="size", ctx=ast.Load())
+        flat = ast.Subscript(value=name(tape), slice=ast.Slice(
+            name(ptr), ast.BinOp(left=name(ptr), op=ast.Add(), right=size), None), ctx=ast.Load())
+        shape = ast.Attribute(value=self.slot(op), attr="shape", ctx=ast.Load())
+        value = call(ast.Attribute(value=flat, attr="reshape", ctx=ast.Load()), [shape])
+        return [augassign(ptr, ast.Sub(), size),
+                ast.Assign(targets=[self.slot(op, ast.Store())], value=value)]
+
     # ---- reverse sweep
     def reverse(self, block: Block, extra: list = ()) -> list:
         out = self.pops(block)
         out += [stmt for v in self.plan.recompute.get(id(block), [])
                 for stmt in self.op_code_primal(self.plan.op_of[id(v)])]
-        out += [assign(self.adj(v), self.zero_of(v)) for v in self.plan.defs[id(block)]]
+        out += [assign(self.adj(v), self.adjoint_init(v)) for v in self.plan.defs[id(block)]]
         out += list(extra)
         for item in reversed(block.items):
             out += self.rev_item(item)
@@ -506,7 +823,10 @@ class Generator:
             return []
         out = self.comment(item.stmt, reverse=True)
         if isinstance(item, Op):
-            return out + self.rev_op(item)
+            code = self.rev_op(item) if self.plan.is_active(item.result) else []
+            if id(item) in self.plan.restore:
+                code = self.restore_slot(item) + code
+            return out + code if code else []
         if isinstance(item, If):
             then = self.reverse(item.then, self.phi_adjoints(item, "then"))
             orelse = self.reverse(item.orelse, self.phi_adjoints(item, "orelse"))
@@ -517,45 +837,100 @@ class Generator:
         """Inside one branch: the phi results' adjoints flow to that branch's inputs."""
         out = []
         for p in item.phis:
-            if self.plan.is_active(p.result):
+            if self.plan.is_active(p.result) and self.plan.mem.rep(p.result) is p.result:
                 out += self.accumulate(getattr(p, side), name(self.adj(p.result)))
         return out
 
     def rev_op(self, op: Op) -> list:
         if op.fn is operator.getitem:  # the element's adjoint goes back to its slot
             array = op.args[0]
-            if not self.plan.is_active(array):
-                return []
-            index = [self.arg(a) for a in op.args[1:]]
-            slot = ast.Subscript(value=name(self.adj(array)),
-                                 slice=index[0] if len(index) == 1 else
-                                 ast.Tuple(elts=index, ctx=ast.Load()), ctx=ast.Store())
-            return [ast.AugAssign(target=slot, op=ast.Add(),
-                                  value=name(self.adj(op.result)))]
-        rule = lookup(op.fn)
+            if not self.plan.is_active(array) or id(op.result) in self.plan.mem.view:
+                return []  # a view's adjoint is a view of its base's: nothing to hand back
+            g = name(self.adj(op.result))
+            index = op.args[1:]
+            if any(isinstance(a, Value) and isinstance(a.type, Array) and a.type.dtype == INT
+                   for a in index):  # repeated indices must accumulate
+                return [ast.Expr(call(emit.attr("rta", "scatter_add"),
+                                      [name(self.adj(array)), self.index(index), g]))]
+            slot = ast.Subscript(value=name(self.adj(array)), slice=self.index(index),
+                                 ctx=ast.Store())
+            return [ast.AugAssign(target=slot, op=ast.Add(), value=g)]
+        if op.fn is setitem:
+            return self.rev_setitem(op)
+        if op.fn in (make_slice, make_tuple, shape_of, size_of, ndim_of):
+            return []
+        if array_rules.lookup(op.fn) is not None:
+            return self.rev_array_rule(op)
+        rule = rule_of(op)
         needed = [self.plan.is_active(a) for a in op.args]
         prelude, partials = rule.inline([self.arg(a) for a in op.args],
                                         name(self.namer.name(op.result)),
                                         lambda hint: self.namer.fresh(f"_{hint}"), needed)
         out = list(prelude)
         g = name(self.adj(op.result))
+        n_arrays = sum(1 for a in op.args if _is_array(a))
         for a, p in zip(op.args, partials):
             if p is None or not self.plan.is_active(a):
                 continue
             if isinstance(p, ast.Constant) and p.value in (0, 0.0):
                 continue
-            if isinstance(p, ast.Constant) and p.value == 1.0:
-                out.append(augassign(self.adj(a), ast.Add(), g))
-            elif isinstance(p, ast.Constant) and p.value == -1.0:
-                out.append(augassign(self.adj(a), ast.Sub(), g))
-            else:
-                out.append(augassign(self.adj(a), ast.Add(),
-                                     ast.BinOp(left=p, op=ast.Mult(), right=g)))
+            sign, term = ast.Add(), ast.BinOp(left=p, op=ast.Mult(), right=g)
+            if isinstance(p, ast.Constant) and p.value in (1.0, -1.0):
+                sign, term = (ast.Add() if p.value == 1.0 else ast.Sub()), g
+            if _is_array(op.result) and not _is_array(a):
+                term = call(emit.attr("np", "sum"), [term])  # a scalar broadcast to an array
+            elif _is_array(a) and n_arrays > 1:  # arrays may broadcast against each other
+                term = call(emit.attr("rta", "sum_to"), [term, name(self.adj(a))])
+            out.append(augassign(self.adj(a), sign, term))
         return out
 
+    def rev_setitem(self, op: Op) -> list:
+        """`y[idx] = e`: e gets what flowed into y[idx], then y[idx]'s adjoint restarts at 0."""
+        value, out = op.args[-1], []
+        slot = ast.Subscript(value=name(self.adj(op.args[0])), slice=self.index(op.args[1:-1]),
+                             ctx=ast.Load())
+        zero = ast.Assign(targets=[ast.Subscript(value=name(self.adj(op.args[0])),
+                                                 slice=self.index(op.args[1:-1]),
+                                                 ctx=ast.Store())], value=ast.Constant(0.0))
+        if self.plan.is_active(value):
+            if not _slot_is_array(op):
+                out.append(augassign(self.adj(value), ast.Add(), slot))
+            elif not _is_array(value):
+                out.append(augassign(self.adj(value), ast.Add(),
+                                     call(emit.attr("np", "sum"), [slot])))
+            else:
+                got = call(emit.attr("rta", "sum_to"), [slot, name(self.adj(value))])
+                if self.plan.mem.may_share(value, op.args[0]):  # y[1:] = y[:-1]: copy first
+                    tmp = self.namer.fresh("_g")
+                    out.append(assign(tmp, call(ast.Attribute(value=got, attr="copy",
+                                                              ctx=ast.Load()), [])))
+                    return out + [zero, augassign(self.adj(value), ast.Add(), name(tmp))]
+                out.append(augassign(self.adj(value), ast.Add(), got))
+        return out + [zero]
+
+    def rev_array_rule(self, op: Op) -> list:
+        rule, hooks = hook_args(op, [self.src(a) for a in op.args])
+        if rule.vjp is None:
+            return []
+        g = array_rules.Src(self.adj(op.result), op.result.type)
+        out_src = array_rules.Src(self.namer.name(op.result), op.result.type)
+        cots = rule.vjp(g, out_src, *hooks)
+        positions = param_positions(op, rule)
+        code = []
+        for p, cot in zip(rule.diff, cots):
+            parts = cot if p == rule.varargs else (cot,)
+            for k, c in zip(positions[p], parts):
+                a = op.args[k]
+                if c is None or not self.plan.is_active(a):
+                    continue
+                code.append(augassign(self.adj(a), ast.Add(), _parse(str(c))))
+        return code
+
     def rev_loop(self, loop) -> list:
+        # An array written in place keeps one adjoint across iterations: nothing to carry.
         active = [c for c in loop.carried
-                  if self.plan.is_active(c.header) or self.plan.is_active(c.result)]
+                  if (self.plan.is_active(c.header) or self.plan.is_active(c.result))
+                  and id(c.header) not in self.plan.mem.persistent]
         pre = []
         for c in active:
             seed = name(self.adj(c.result)) if self.plan.is_active(c.result) \
@@ -603,7 +978,7 @@ class Generator:
         self.last_comment = None
         seed = self.accumulate(self.fn.result, ast.Constant(1.0)) \
             if isinstance(self.fn.result, Value) else []
-        params = [assign(self.adj(p), self.zero_of(p)) for p in self.wrt
+        params = [assign(self.adj(p), self.zero_of(p)) for p in self.fn.params
                   if self.plan.is_active(p)]
         rev = self.reverse(self.fn.body, seed)
         tapes = []
@@ -626,7 +1001,18 @@ class Generator:
         func = ast.FunctionDef(name=func_name, args=args, body=body, decorator_list=[],
                                returns=None, type_comment=None)
         func.s2sad_imports = self.imports
+        func.s2sad_pinned = self.pinned
         return func
+
+
+def _is_array(a) -> bool:
+    return isinstance(a, Value) and isinstance(a.type, Array)
+
+
+def _slot_is_array(op: Op) -> bool:
+    """Whether `y[idx]` of a setitem is a sub-array (a slice or mask) or one element."""
+    return any(isinstance(a, Value) and (isinstance(a.type, (Array, Aux)))
+               for a in op.args[1:-1]) or len(op.args) - 2 < op.args[0].type.ndim
 
 
 def _plus(base: ast.expr, k: int) -> ast.expr:

@@ -35,3 +35,13 @@ def trip_count(start, stop, step):
     if stop >= start:
         return 0
     return (start - stop - step - 1) // (-step)
+
+
+@njit(cache=True)
+def push_array(tape, p, x):
+    """`tape` (grown if needed) with the elements of `x` copied to `tape[p:p + x.size]`:
+    an array the reverse sweep needs, or the part of one a write is about to overwrite."""
+    n = x.size
+    tape = grow(tape, p + n)
+    tape[p:p + n] = x.ravel()
+    return tape

@@ -191,7 +191,7 @@ def _reads(func: ast.FunctionDef) -> set[str]:
 
 
 def _dce(func: ast.FunctionDef) -> bool:
-    reads = _reads(func)
+    reads = _reads(func) | getattr(func, "s2sad_pinned", set())  # views write through
     return _sweep(func.body, reads)
 
 

@@ -74,8 +74,9 @@ _KEYWORDS = {
 if hasattr(ast, "TryStar"):
     _KEYWORDS[ast.TryStar] = "try"
 
-_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.MatMult)
-_BITOPS = {ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}
+_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.MatMult,
+           ast.BitAnd, ast.BitOr)  # & and | combine boolean masks
+_BITOPS = {ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}
 _COMPARES = (ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq)
 _BAD_COMPARES = {
     ast.Is: ("is", "compare values with == or !="),
@@ -294,10 +295,7 @@ class _Fence:
         self.expr(node.right)
 
     def e_UnaryOp(self, node: ast.UnaryOp, arg: bool) -> None:
-        if isinstance(node.op, ast.Invert):
-            self.reject(node, "bitwise operator ~ is not supported",
-                        "bit operations are not differentiable; use not for conditions")
-        self.expr(node.operand)
+        self.expr(node.operand)  # ~ negates a boolean mask
 
     def e_BoolOp(self, node: ast.BoolOp, arg: bool) -> None:
         for value in node.values:

@@ -83,6 +83,9 @@ class Rule:
     loc: Loc
     uses_out: bool
     _body: _Body | None = field(default=None, repr=False)
+    # Whether the body also computes elementwise on arrays (np.* calls and arithmetic only:
+    # no `x if c else y`, `and`/`or`, math.* or the float/abs/min/max builtins).
+    vectorizable: bool = False
 
     def partials(self, *args, out) -> tuple:
         """One partial per argument, always a tuple. Zeros for a nondiff rule."""
@@ -121,6 +124,9 @@ class Rule:
 
 
 RULES: dict[object, Rule] = {}
+# Rules used instead of RULES[fn] when an operand is an array (`x ** y` needs np.where where
+# the scalar rule branches with `if`).
+ARRAY_PARTIALS: dict[object, Rule] = {}
 
 
 def lookup(fn) -> Rule | None:
@@ -128,6 +134,31 @@ def lookup(fn) -> Rule | None:
         return RULES.get(fn)
     except TypeError:  # unhashable callables have no rule
         return None
+
+
+def lookup_array(fn):
+    """The rule for `fn` applied to at least one array: an array rule (reductions, linear
+    algebra, ...), an array variant of a scalar rule, or a scalar rule that vectorizes."""
+    try:
+        rule = arrays.lookup(fn) or ARRAY_PARTIALS.get(fn)
+    except TypeError:
+        return None
+    if rule is not None:
+        return rule
+    rule = lookup(fn)
+    if rule is not None and (rule.kind == "nondiff" or rule.vectorizable):
+        return rule
+    return None
+
+
+def lookup_any(fn):
+    """Any rule for `fn` (scalar or array): whether s2sad knows the function at all."""
+    return lookup(fn) or lookup_array(fn)
+
+
+def array_partials(*primals, sample):
+    """Like `partials`, for the array variant of primals whose scalar rule branches."""
+    return partials(*primals, sample=sample, table=ARRAY_PARTIALS)
 
 
 def partials(*primals, sample, table: dict | None = None):
@@ -241,12 +272,16 @@ def _build(primals, func, sample) -> Rule:
             hint="e.g. sample=(uniform(-3.0, 3.0), away_from_zero(0.5, 3.0))",
         )
     body = _check_body(fdef, params, func, fail)
-    uses_out = any(
-        isinstance(n, ast.Name) and n.id == "out"
-        for e in [v for _, v in body.assigns] + list(body.results)
-        for n in ast.walk(e)
-    )
-    return Rule(tuple(primals), name, "partials", func, params, sample, loc, uses_out, body)
+    exprs = [v for _, v in body.assigns] + list(body.results)
+    uses_out = any(isinstance(n, ast.Name) and n.id == "out" for e in exprs for n in ast.walk(e))
+    vectorizable = not any(
+        isinstance(n, (ast.IfExp, ast.BoolOp))
+        or (isinstance(n, ast.Attribute) and getattr(n.value, "id", "") == "math"
+            and n.attr not in ("pi", "e", "inf"))
+        or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name))
+        for e in exprs for n in ast.walk(e))
+    return Rule(tuple(primals), name, "partials", func, params, sample, loc, uses_out, body,
+                vectorizable)
 
 
 def _parse(func, name):
@@ -439,4 +474,5 @@ def _substitute(expr: ast.expr, mapping: dict[str, ast.expr]) -> ast.expr:
     return _fold(_Subst(mapping).visit(copy.deepcopy(expr)))
 
 
-from . import mathfuncs, operators  # noqa: E402, F401  (fill RULES)
+from . import arrays  # noqa: E402
+from . import mathfuncs, numpy_elementwise, operators  # noqa: E402, F401  (fill RULES)

@@ -91,4 +91,5 @@ def float(x, *, out):
 nondiff(builtins.int, builtins.round, builtins.bool, builtins.len, builtins.range)
 nondiff(stop_gradient)  # the identity with zero derivative: blocks a path on purpose
 nondiff(operator.floordiv, operator.not_, operator.truth)
+nondiff(operator.and_, operator.or_, operator.invert)  # masks: (a > 0) & (b < 1)
 nondiff(operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne)

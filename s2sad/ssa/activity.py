@@ -12,7 +12,7 @@ import operator
 from collections import defaultdict
 
 from .. import rules
-from .nodes import Block, Function, If, Op, Value, While, is_float
+from .nodes import Array, Block, Function, If, Op, Value, While, is_float, setitem
 
 
 def analyze(fn: Function, wrt: list[Value]) -> set[int]:
@@ -28,13 +28,8 @@ def analyze(fn: Function, wrt: list[Value]) -> set[int]:
     def visit(block: Block) -> None:
         for item in block.items:
             if isinstance(item, Op):
-                if item.fn is operator.getitem:  # an element depends on its array, not its index
-                    edge(item.args[0], item.result)
-                    continue
-                rule = rules.lookup(item.fn)
-                if rule is not None and rule.kind == "partials":
-                    for a in item.args:
-                        edge(a, item.result)
+                for a in differentiable_args(item):
+                    edge(a, item.result)
             elif isinstance(item, If):
                 visit(item.then)
                 visit(item.orelse)
@@ -55,6 +50,28 @@ def analyze(fn: Function, wrt: list[Value]) -> set[int]:
     results = fn.result if isinstance(fn.result, tuple) else (fn.result,)
     useful = _reach([r for r in results if isinstance(r, Value) and is_float(r.type)], pred)
     return varied & useful
+
+
+def differentiable_args(op: Op) -> list:
+    """The operands `op`'s result depends on differentiably."""
+    if op.fn is operator.getitem:  # an element depends on its array, not its index
+        return [op.args[0]]
+    if op.fn is setitem:  # the written array: its old contents and the value written
+        return [op.args[0], op.args[-1]]
+    array_rule = rules.arrays.lookup(op.fn)
+    if array_rule is not None:
+        out, k = [], 0
+        for p in array_rule.params:
+            n = op.nvar if p == array_rule.varargs else 1
+            if p in array_rule.diff:
+                out += op.args[k:k + n]
+            k += n
+        return out
+    if any(isinstance(a, Value) and isinstance(a.type, Array) for a in op.args):
+        rule = rules.lookup_array(op.fn)
+    else:
+        rule = rules.lookup(op.fn)
+    return list(op.args) if rule is not None and rule.kind == "partials" else []
 
 
 def _reach(start: list[Value], graph: dict) -> set[int]:

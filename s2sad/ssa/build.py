@@ -45,18 +45,26 @@ from .nodes import (
     Value,
     While,
     dim,
+    make_slice,
+    make_tuple,
+    ndim_of,
+    setitem,
+    shape_of,
+    size_of,
 )
 
 BINOPS = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
     ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
-    ast.Pow: operator.pow, ast.MatMult: operator.matmul,
+    ast.Pow: operator.pow, ast.MatMult: operator.matmul, ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_,
 }
 CMPOPS = {
     ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
     ast.Eq: operator.eq, ast.NotEq: operator.ne,
 }
-UNOPS = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
+UNOPS = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_,
+         ast.Invert: operator.invert}
 # Calls with only constant arguments to these are evaluated at build time.
 FOLDABLE_MODULES = ("math", "operator", "_operator", "builtins")
 
@@ -80,6 +88,33 @@ class _Shape(tuple):
 
     def dim(self, k: int):
         return self.builder.op(dim, [self.array, Const(k)], self.node)
+
+
+class _Method:
+    """`x.sum` before it is called: the array and the method name."""
+
+    def __init__(self, value, name: str):
+        self.value, self.name = value, name
+
+
+# Array methods and the NumPy function each one is (the receiver becomes the first argument).
+METHODS = {
+    "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
+    "var": np.var, "std": np.std, "cumsum": np.cumsum, "cumprod": np.cumprod, "dot": np.dot,
+    "reshape": np.reshape, "transpose": np.transpose, "ravel": np.ravel, "squeeze": np.squeeze,
+    "clip": np.clip, "trace": np.trace, "argmax": np.argmax, "argmin": np.argmin,
+}
+# Methods whose extra positional arguments form one tuple: x.reshape(2, 3), x.transpose(1, 0).
+TUPLE_METHODS = {"reshape", "transpose"}
+
+
+def _method_function(name: str):
+    if name in METHODS:
+        return METHODS[name]
+    if name in ("copy", "flatten"):
+        from ..rules import numpy_arrays  # the method spellings are rule-table functions
+        return getattr(numpy_arrays, name)
+    return None
 
 
 class _Scope:
@@ -121,6 +156,7 @@ class _Builder:
         self.scope: _Scope | None = None
         self.call_site: Stmt | None = None  # the caller's statement while inlining a helper
         self.helper = ""
+        self.family: dict[int, Value] = {}  # id(version written in place) -> first version
 
     # ----------------------------------------------------------------- naming
     def new_value(self, base: str) -> Value:
@@ -211,10 +247,48 @@ class _Builder:
                     "unpack a tuple of the same length")
             for t, v in zip(target.elts, value):
                 self.assign(t, v, env)
+        elif isinstance(target, ast.Subscript):
+            self.store_item(target, value, env)
         else:
+            raise UnsupportedSyntax("assignment to an attribute is not supported",
+                                    self.loc(target), "assign to a name or an array element")
+
+    def store_item(self, target: ast.Subscript, value, env: dict) -> None:
+        """`y[index] = value`: a new version of `y` (the same array, written in place). Every
+        name bound to that array sees the write, so all of them are rebound to the new
+        version."""
+        if not isinstance(target.value, ast.Name) or not isinstance(
+                env.get(target.value.id), Value):
             raise UnsupportedSyntax(
-                "assignment to an element or attribute is not supported for scalar code",
-                self.loc(target), "array element writes arrive with NumPy array support")
+                "only an array variable can be written into here", self.loc(target.value),
+                "write into the array itself, e.g. A[i, j] = v rather than A[i][j] = v")
+        array = env[target.value.id]
+        items = self.index_items(target.slice, env)
+        value = self.scalar(value, target)
+        result = self.new_value(target.value.id)
+        self.block.items.append(Op(result, setitem, [array, *items, value], self.stmt_info,
+                                   self.loc(target)))
+        root = self.family.get(id(array), array)
+        self.family[id(result)] = root
+        for name, bound in list(env.items()):
+            if isinstance(bound, Value) and self.family.get(id(bound), bound) is root:
+                env[name] = result
+
+    def index_items(self, node: ast.expr, env: dict) -> list:
+        """The parts of a subscript as operands: integers, index/mask arrays, slice ops."""
+        parts = node.elts if isinstance(node, ast.Tuple) else [node]
+        items = []
+        for part in parts:
+            if isinstance(part, ast.Slice):
+                bounds = [Const(None) if b is None else self.scalar(self.expr(b, env), b)
+                          for b in (part.lower, part.upper, part.step)]
+                items.append(self.op(make_slice, bounds, part))
+            elif isinstance(part, ast.Constant) and part.value is None:
+                raise UnsupportedSyntax("np.newaxis / None in an index is not supported",
+                                        self.loc(part), "use np.expand_dims(x, axis)")
+            else:
+                items.append(self.scalar(self.expr(part, env), part))
+        return items
 
     def if_stmt(self, stmt: ast.If, env: dict) -> None:
         cond = self.scalar(self.expr(stmt.test, env), stmt.test)
@@ -278,6 +352,18 @@ class _Builder:
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store) \
                     and sub.id not in names:
                 names.append(sub.id)
+            if isinstance(sub, ast.Subscript) and isinstance(sub.ctx, ast.Store) \
+                    and isinstance(sub.value, ast.Name):
+                # `y[i] = v` makes a new version of y and of every name bound to that array
+                written = env.get(sub.value.id)
+                root = self.family.get(id(written), written)
+                for name, bound in env.items():
+                    if name not in names and (name == sub.value.id or (
+                            isinstance(bound, Value)
+                            and self.family.get(id(bound), bound) is root)):
+                        names.append(name)
+                if sub.value.id not in names:
+                    names.append(sub.value.id)
         for name in names:
             if isinstance(env.get(name), (tuple, Ref)):
                 raise UnsupportedSyntax(
@@ -356,7 +442,7 @@ class _Builder:
         raise UnsupportedSyntax(f"expected a number here, got {what}", self.loc(node),
                                 "s2sad differentiates numbers; index tuples with a constant")
 
-    def op(self, fn, args: list, node) -> Value | Const:
+    def op(self, fn, args: list, node, nvar: int = 0) -> Value | Const:
         if all(isinstance(a, Const) and a is not UNDEF for a in args) and _foldable(fn):
             try:
                 return Const(fn(*[a.value for a in args]))
@@ -364,7 +450,8 @@ class _Builder:
                 pass
         result = self.new_value("$")
         self.fresh.add(result)
-        self.block.items.append(Op(result, fn, list(args), self.stmt_info, self.loc(node)))
+        self.block.items.append(Op(result, fn, list(args), self.stmt_info, self.loc(node),
+                                   nvar))
         return result
 
     def expr(self, node: ast.expr, env: dict):
@@ -375,7 +462,7 @@ class _Builder:
         return method(node, env)
 
     def expr_Constant(self, node, env):
-        if isinstance(node.value, (bool, int, float)):
+        if node.value is None or isinstance(node.value, (bool, int, float, str)):
             return Const(node.value)
         raise UnsupportedSyntax(f"constant {node.value!r} is not a number", self.loc(node), None)
 
@@ -412,10 +499,21 @@ class _Builder:
                 raise UnsupportedSyntax(f"module '{base.obj.__name__}' has no '{node.attr}'",
                                         self.loc(node), None)
             return self.classify(getattr(base.obj, node.attr), node)
-        if isinstance(base, Value) and node.attr == "shape":
-            return _Shape(self, base, node)
-        raise UnsupportedSyntax(f"attribute '.{node.attr}' is not supported here", self.loc(node),
-                                "of arrays, only .shape is supported so far")
+        if isinstance(base, Value):
+            if node.attr == "shape":
+                return _Shape(self, base, node)
+            if node.attr == "T":
+                return self.op(np.transpose, [base], node)
+            if node.attr == "size":
+                return self.op(size_of, [base], node)
+            if node.attr == "ndim":
+                return self.op(ndim_of, [base], node)
+            if _method_function(node.attr) is not None:
+                return _Method(base, node.attr)
+        raise UnsupportedSyntax(
+            f"attribute '.{node.attr}' is not supported here", self.loc(node),
+            "arrays support .shape, .size, .ndim, .T and the methods "
+            f"{', '.join(sorted(set(METHODS) | {'copy', 'flatten'}))}")
 
     def expr_BinOp(self, node, env):
         left = self.scalar(self.expr(node.left, env), node.left)
@@ -470,32 +568,36 @@ class _Builder:
 
     def expr_Subscript(self, node, env):
         base = self.expr(node.value, env)
+        if isinstance(base, Value):
+            items = self.index_items(node.slice, env)
+            return self.op(operator.getitem, [base, *items], node)
         index = self.expr(node.slice, env)
         if isinstance(base, _Shape) and isinstance(index, Const) and isinstance(index.value, int):
             return base.dim(index.value)
         if isinstance(base, tuple) and isinstance(index, Const) \
                 and isinstance(index.value, int) and -len(base) <= index.value < len(base):
             return base[index.value]
-        indices = index if isinstance(index, tuple) else (index,)
-        if isinstance(base, Value) and all(isinstance(i, (Value, Const)) for i in indices):
-            return self.op(operator.getitem, [base, *indices], node)  # an element of an array
         raise UnsupportedSyntax(
-            "only tuples (constant index) and arrays (one integer per dimension) can be indexed",
-            self.loc(node), "slices, masks and index arrays arrive with full NumPy array support")
-
-    def expr_Slice(self, node, env):
-        raise UnsupportedSyntax("slices cannot be indexed or differentiated yet", self.loc(node),
-                                "index element by element in a loop; slices, masks and index "
-                                "arrays arrive with full NumPy array support")
+            "only arrays and tuples (with a constant index) can be indexed", self.loc(node),
+            None)
 
     def expr_Call(self, node, env):
         fn = self.expr(node.func, env)
-        if not isinstance(fn, Ref):
-            raise UnsupportedSyntax("this is not a callable s2sad can resolve", self.loc(node.func),
-                                    "call module-level functions by name")
-        obj = fn.obj
         args = [self.expr(a, env) for a in node.args]
         kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
+        if isinstance(fn, _Method):
+            if fn.name in TUPLE_METHODS and len(args) > 1:
+                args = [tuple(args)]
+            obj = _method_function(fn.name)
+            args = [fn.value, *args]
+        elif isinstance(fn, Ref):
+            obj = fn.obj
+        else:
+            raise UnsupportedSyntax("this is not a callable s2sad can resolve", self.loc(node.func),
+                                    "call module-level functions by name")
+        array_rule = rules.arrays.lookup(obj)
+        if array_rule is not None:
+            return self.array_call(array_rule, obj, args, kwargs, node)
         primal = getattr(obj, "py_func", obj)  # numba dispatchers: differentiate the Python source
         if obj is math.log and len(args) == 2 and not kwargs:
             obj = rules.mathfuncs.log_base  # the rule table keys log-with-base separately
@@ -517,14 +619,76 @@ class _Builder:
                 raise UnsupportedSyntax(
                     f"'{_obj_name(obj)}' is differentiable with {len(rule.params)} argument(s), "
                     f"called with {len(args)}", self.loc(node), None)
-            scalars = [self.scalar(a, n) for a, n in zip(args, node.args)]
-            return self.op(obj, scalars, node)
+            return self.op(obj, [self.scalar(a, node) for a in args], node)
         if isinstance(primal, types.FunctionType):
             return self.inline(primal, args, kwargs, node)
         raise NoDerivativeRule(
             f"no derivative rule for '{_obj_name(obj)}'", self.loc(node),
             "register one with s2sad.rules.register(fn, partials, sample=...) "
             "(see docs/rules.md), or compute it outside the differentiated function")
+
+    def array_call(self, rule, obj, args: list, kwargs: dict, node):
+        """Bind a call to an array rule's signature: static parameters (axis, keepdims, ...)
+        must be constants; a `*varargs` parameter takes the elements of a tuple
+        (np.concatenate((a, b))) or the remaining positional arguments."""
+        name = _obj_name(obj)
+        params, bound, pos = rule.params, {}, list(args)
+
+        def fail(message, hint=None):
+            raise UnsupportedSyntax(f"{name}: {message}", self.loc(node), hint)
+
+        for p in params:
+            if p == rule.varargs:
+                if len(pos) == 1 and isinstance(pos[0], tuple) and not isinstance(
+                        pos[0], _Shape):
+                    bound[p] = pos.pop(0)
+                else:
+                    bound[p], pos = tuple(pos), []
+            elif pos:
+                bound[p] = pos.pop(0)
+        if pos:
+            fail(f"takes at most {len(params)} positional argument(s)")
+        for k, v in kwargs.items():
+            if k not in params or k in bound:
+                fail(f"unexpected or repeated keyword argument '{k}'",
+                     f"parameters: {', '.join(params)}")
+            bound[k] = v
+        op_args, nvar = [], 0
+        for p in params:
+            if p not in bound:
+                if p not in rule.defaults:
+                    fail(f"missing argument '{p}'")
+                bound[p] = Const(rule.defaults[p])
+            v = bound[p]
+            if p in rule.static:
+                op_args.append(self.static_arg(v, p, name, node))
+            elif p == rule.varargs:
+                op_args += [self.dynamic_arg(x, node) for x in v]
+                nvar = len(v)
+            else:
+                op_args.append(self.dynamic_arg(v, node))
+        return self.op(obj, op_args, node, nvar)
+
+    def static_arg(self, v, param: str, name: str, node):
+        if isinstance(v, Const) and v is not UNDEF:
+            return v
+        if isinstance(v, tuple) and all(isinstance(x, Const) for x in v):
+            return Const(tuple(x.value for x in v))
+        if isinstance(v, Ref):
+            return Const(v.obj)  # a dtype such as np.float64
+        raise UnsupportedSyntax(
+            f"{name}: '{param}' must be a constant here", self.loc(node),
+            f"write {param}= as a literal (s2sad specializes the derivative on it)")
+
+    def dynamic_arg(self, v, node):
+        if isinstance(v, _Shape):
+            return self.op(shape_of, [v.array], node)
+        if isinstance(v, tuple):
+            items = [self.dynamic_arg(x, node) for x in v]
+            if all(isinstance(x, Const) for x in items):
+                return Const(tuple(x.value for x in items))
+            return self.op(make_tuple, items, node)
+        return self.scalar(v, node)
 
     # ---------------------------------------------------------------- inlining
     def inline(self, fn, args: list, kwargs: dict, node):

@@ -22,12 +22,27 @@ class Scalar:
     name: str
 
     def __str__(self) -> str:
-        return {"float": "f64", "int": "i64", "bool": "bool"}[self.name]
+        return {"float": "f64", "int": "i64", "bool": "bool", "float32": "f32"}[self.name]
 
 
 FLOAT = Scalar("float")
 INT = Scalar("int")
 BOOL = Scalar("bool")
+
+
+@dataclass(frozen=True)
+class Aux:
+    """A compile-time-only value kind: a `slice` or a tuple of `n` values (shapes, index
+    tuples). Ops producing them are inlined into their single use by the generators."""
+
+    name: str
+    n: int = 0
+
+    def __str__(self) -> str:
+        return self.name if self.name == "slice" else f"tuple{self.n}"
+
+
+SLICE = Aux("slice")
 
 
 @dataclass(frozen=True)
@@ -41,14 +56,55 @@ class Array:
         return f"{self.dtype}[{', '.join([':'] * self.ndim)}]"
 
 
+F32 = Scalar("float32")  # only as an array dtype: float32 scalars compute as float64
+
+
 def is_float(t) -> bool:
     """Whether values of type `t` can carry derivatives: floats and float arrays."""
-    return t == FLOAT or (isinstance(t, Array) and t.dtype == FLOAT)
+    return t == FLOAT or (isinstance(t, Array) and t.dtype in (FLOAT, F32))
 
 
+def is_array(t) -> bool:
+    return isinstance(t, Array)
+
+
+# Marker callables for array syntax. Each is real, runnable Python (tests and the pure-Python
+# reading of the IR can call them); generated code spells them back as syntax (emit.spell).
 def dim(x, k):
     """`x.shape[k]`: the op `x.shape` becomes, one per dimension (a compile-time tuple)."""
     return x.shape[k]
+
+
+def setitem(x, *index_and_value):
+    """`x[index] = value` as an op: the result is `x` itself, written in place."""
+    *index, value = index_and_value
+    x[index[0] if len(index) == 1 else tuple(index)] = value
+    return x
+
+
+def make_slice(start, stop, step):
+    """`start:stop:step` inside a subscript."""
+    return slice(start, stop, step)
+
+
+def make_tuple(*items):
+    """`(a, b, ...)` where a tuple object is needed at run time (shapes, index tuples)."""
+    return tuple(items)
+
+
+def shape_of(x):
+    """`x.shape` passed on whole (np.zeros(x.shape)); `x.shape[k]` is `dim` instead."""
+    return x.shape
+
+
+def size_of(x):
+    """`x.size`."""
+    return x.size
+
+
+def ndim_of(x):
+    """`x.ndim`."""
+    return x.ndim
 
 
 @dataclass(eq=False)
@@ -109,6 +165,7 @@ class Op:
     args: list[Arg]
     stmt: Stmt
     loc: Loc
+    nvar: int = 0  # array rules with a *varargs parameter: how many args it took
 
 
 @dataclass(eq=False)

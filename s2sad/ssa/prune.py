@@ -6,12 +6,15 @@ this pass is what keeps the IR — and the code generated from it — about the 
 
 from __future__ import annotations
 
-from .nodes import Block, For, Function, If, Op, Value, While
+from .nodes import Block, For, Function, If, Op, Value, While, setitem, walk
 
 
 def run(fn: Function) -> Function:
     live: set[int] = set()
     _mark_result(fn.result, live)
+    # A write into an array is kept: another name (a view, the caller's array) may see it.
+    live |= {id(item.result) for item in walk(fn.body)
+             if isinstance(item, Op) and item.fn is setitem}
     while _mark(fn.body, live):
         pass
     _sweep(fn.body, live)

@@ -12,14 +12,18 @@ import builtins
 import math
 import operator
 
+from .. import rules
 from ..api_markers import stop_gradient
 from ..errors import UnsupportedSyntax
 from .nodes import (
     BOOL,
+    F32,
     FLOAT,
     INT,
+    SLICE,
     UNDEF,
     Array,
+    Aux,
     Const,
     For,
     Function,
@@ -29,6 +33,12 @@ from .nodes import (
     Value,
     While,
     dim,
+    make_slice,
+    make_tuple,
+    ndim_of,
+    setitem,
+    shape_of,
+    size_of,
 )
 
 ORDER = {BOOL: 0, INT: 1, FLOAT: 2}
@@ -37,6 +47,12 @@ BOOL_RESULT = {operator.lt, operator.le, operator.gt, operator.ge, operator.eq, 
                math.isfinite}
 INT_RESULT = {builtins.int, builtins.round, builtins.len, math.floor, math.ceil, math.trunc,
               math.gcd, math.factorial}
+# NumPy functions whose result is boolean or keeps an integer dtype.
+ARRAY_BOOL = {"greater", "greater_equal", "less", "less_equal", "equal", "not_equal", "isnan",
+              "isinf", "isfinite", "logical_and", "logical_or", "logical_not"}
+FLOAT_RESULT = {operator.truediv, operator.pow}
+INT_KEEPING = set()
+BITWISE = {operator.and_, operator.or_, operator.invert}  # bool masks stay bool, ints stay int
 PROMOTING = {stop_gradient, operator.add, operator.sub, operator.mul, operator.floordiv,
              operator.mod, operator.neg, operator.pos, builtins.abs, builtins.min, builtins.max,
              operator.pow, builtins.pow}
@@ -65,28 +81,116 @@ def type_of(arg) -> Scalar | None:
     return None
 
 
-def op_type(op: Op) -> Scalar:
+def _element(dtype: Scalar) -> Scalar:
+    return FLOAT if dtype == F32 else dtype  # float32 elements compute as float64 scalars
+
+
+def index_type(array, items: list, loc):
+    """The type of `array[items]`: integers drop a dimension, slices keep one, one integer or
+    boolean index array selects along the axes it covers."""
+    if not isinstance(array, Array):
+        raise UnsupportedSyntax("indexing a number", loc, "only arrays can be indexed")
+    arrays = [t for t in items if isinstance(t, Array)]
+    if len(items) > array.ndim and not arrays:
+        raise UnsupportedSyntax(f"too many indices ({len(items)}) for a {array.ndim}-d array",
+                                loc, None)
+    for t in items:
+        if not (t in (INT, BOOL, SLICE) or isinstance(t, Array) and t.dtype in (INT, BOOL)):
+            raise UnsupportedSyntax(f"an index of type {t}", loc,
+                                    "index with integers, slices, or integer/boolean arrays")
+    if len(arrays) > 1:
+        raise UnsupportedSyntax("more than one index array in one subscript", loc,
+                                "index with one integer array or mask at a time")
+    if arrays:
+        idx = arrays[0]
+        if idx.dtype == BOOL:
+            if len(items) != 1 or idx.ndim != 1 or array.ndim != 1:
+                raise UnsupportedSyntax(
+                    "boolean masks are supported on 1-d arrays (x[mask])", loc,
+                    "use np.where(mask, x, 0.0) for masks of higher dimension")
+            return Array(array.dtype, 1)
+        if len(items) != 1 or idx.ndim != 1:
+            raise UnsupportedSyntax(
+                "integer index arrays are supported as the only, 1-d index (x[idx])", loc,
+                "index one axis at a time")
+        return Array(array.dtype, array.ndim)
+    ndim = array.ndim - sum(1 for t in items if t in (INT, BOOL))
+    return Array(array.dtype, ndim) if ndim > 0 else _element(array.dtype)
+
+
+def _array_rule_type(rule, op: Op, args: list):
+    values, k = [], 0
+    for p in rule.params:
+        if p == rule.varargs:
+            values.append(tuple(args[k:k + op.nvar]))
+            k += op.nvar
+        elif p in rule.static:
+            values.append(op.args[k].value)
+            k += 1
+        else:
+            values.append(args[k])
+            k += 1
+    try:
+        return rule.type(*values)
+    except ValueError as exc:
+        raise UnsupportedSyntax(f"{rule.name}: {exc}", op.loc, None) from None
+
+
+def _elementwise_dtype(fn, args: list) -> Scalar:
+    arrays = [t.dtype for t in args if isinstance(t, Array)]
+    scalars = [t for t in args if isinstance(t, Scalar)]
+    if fn in BOOL_RESULT or getattr(fn, "__name__", "") in ARRAY_BOOL:
+        return BOOL
+    if fn in BITWISE:
+        return BOOL if all(d == BOOL for d in arrays + scalars) else INT
+    if FLOAT in arrays:
+        return FLOAT
+    if F32 in arrays:
+        return F32
+    if FLOAT in scalars or fn in FLOAT_RESULT or getattr(fn, "__module__", "") == "numpy" \
+            or hasattr(fn, "nin") and fn not in INT_KEEPING:
+        return FLOAT
+    return INT if arrays and all(d in (INT, BOOL) for d in arrays) else FLOAT
+
+
+def op_type(op: Op):
     fn, args = op.fn, [type_of(a) for a in op.args]
     if fn is operator.getitem:
-        array, indices = args[0], args[1:]
-        if not isinstance(array, Array) or len(indices) != array.ndim or any(
-                t not in (INT, BOOL) for t in indices):
-            what = f"a {array}" if isinstance(array, Array) else "a number"
-            raise UnsupportedSyntax(
-                f"indexing {what} with {len(indices)} index(es) of type "
-                f"{', '.join(str(t) for t in indices)}", op.loc,
-                "index arrays with one integer per dimension; slices and sub-arrays arrive with "
-                "full NumPy array support")
-        return array.dtype
-    if fn is dim or fn is len:
+        return index_type(args[0], args[1:], op.loc)
+    if fn is setitem:
+        index_type(args[0], args[1:-1], op.loc)
+        return args[0]
+    if fn is make_slice:
+        return SLICE
+    if fn is make_tuple:
+        return Aux("tuple", len(args))
+    if fn is shape_of:
+        if not isinstance(args[0], Array):
+            raise UnsupportedSyntax("'.shape' of a number", op.loc, None)
+        return Aux("tuple", args[0].ndim)
+    if fn in (dim, len, size_of, ndim_of):
+        if not isinstance(args[0], Array):
+            raise UnsupportedSyntax("len/shape/size of a number", op.loc,
+                                    "only arrays have a length")
         return INT
+    rule = rules.arrays.lookup(fn)
+    if rule is not None:
+        return _array_rule_type(rule, op, args)
+    if any(isinstance(t, Aux) for t in args):
+        raise UnsupportedSyntax("a tuple or slice used as a number", op.loc, None)
     if any(isinstance(t, Array) for t in args):
-        raise UnsupportedSyntax(
-            "this operation is applied to a whole array", op.loc,
-            "index the array element by element in a loop; vectorized NumPy arrives with full "
-            "array support")
-    if fn in BOOL_RESULT:
+        if rules.lookup_array(fn) is None:
+            raise UnsupportedSyntax(
+                f"'{getattr(fn, '__name__', fn)}' is applied to an array, and s2sad has no "
+                "array rule for it", op.loc,
+                "use the NumPy function (np.abs, np.maximum, np.sum, ...) or index element "
+                "by element")
+        ndim = max(t.ndim for t in args if isinstance(t, Array))
+        return Array(_elementwise_dtype(fn, args), ndim)
+    if fn in BOOL_RESULT or getattr(fn, "__name__", "") in ARRAY_BOOL:
         return BOOL
+    if fn in BITWISE:
+        return BOOL if all(t == BOOL for t in args) else INT
     if fn in INT_RESULT:
         return INT
     if fn in PROMOTING:

@@ -302,12 +302,6 @@ def bad_not_in(x, n):
     return x if n not in (1, 2) else 0.0  # REJECT
 
 
-def bad_bit_and(x, n):
-    return x * (n & 1)  # REJECT
-
-
-def bad_bit_or(x, n):
-    return x * (n | 1)  # REJECT
 
 
 def bad_bit_xor(x, n):
@@ -322,13 +316,6 @@ def bad_right_shift(x, n):
     return x * (n >> 1)  # REJECT
 
 
-def bad_invert(x, n):
-    return x * ~n  # REJECT
-
-
-def bad_augassign_bit_or(x, n):
-    n |= 1  # REJECT
-    return x * n
 
 
 def bad_varargs(x, *rest):  # REJECT

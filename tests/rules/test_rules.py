@@ -356,7 +356,7 @@ def test_decorator_registers_into_given_table_only():
 
 
 def test_table_is_well_formed():
-    here = {"operators.py", "mathfuncs.py"}
+    here = {"operators.py", "mathfuncs.py", "numpy_elementwise.py"}
     for primal, rule in RULES.items():
         assert callable(primal) and isinstance(rule, Rule)
         assert primal in rule.primals
@@ -374,6 +374,8 @@ def test_each_rule_lives_in_its_namespace_file():
     for primal, rule in RULES.items():
         module = getattr(primal, "__module__", None)
         expect = "mathfuncs.py" if module in ("math", mathfuncs.__name__) else "operators.py"
+        if module is None and hasattr(primal, "nin") or module == "numpy":  # NumPy ufuncs
+            expect = "numpy_elementwise.py"
         if rule.name in ("pow", "abs"):  # math.pow / math.fabs share the operator rules
             expect = "operators.py"
         assert os.path.basename(rule.loc.file) == expect, rule.name

@@ -471,7 +471,7 @@ def test_indexing_a_float_is_refused_once_types_are_known():
     """`x[0]` builds (x may be an array); called with a float, typing refuses it at the line."""
     with pytest.raises(UnsupportedSyntax) as info:
         s2sad.grad(indexes_a_float, jit=False)(1.5)
-    assert "indexing a number with 1 index(es)" in info.value.message
+    assert "indexing a number" in info.value.message
     assert info.value.loc.line == _line_of(indexes_a_float, "x[0]")
 
 
