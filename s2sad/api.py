@@ -18,7 +18,7 @@ from . import pipeline
 from .errors import NonDifferentiableArgument, UnsupportedArgument
 from .frontend import fence, source
 from .ssa import printer
-from .ssa.nodes import BOOL, FLOAT, INT, Array, is_float
+from .ssa.nodes import BOOL, F32, FLOAT, INT, Array, is_float
 
 _EXACT = {float: FLOAT, int: INT, bool: BOOL}
 _DTYPES = {"f": FLOAT, "i": INT, "u": INT, "b": BOOL}
@@ -37,6 +37,8 @@ def _kind(value):
     if isinstance(value, np.ndarray) and value.dtype.kind in _DTYPES:
         if value.dtype.kind != "f" or value.dtype == np.float64:
             return Array(_DTYPES[value.dtype.kind], value.ndim)
+        if value.dtype == np.float32:  # gradients come back in float32 too
+            return Array(F32, value.ndim)
     return None
 
 
@@ -118,10 +120,10 @@ class Derivative:
             if k is None:
                 raise UnsupportedArgument(
                     f"argument '{self._params[i]}' is a {_describe(a)}; s2sad specializes on "
-                    "float, int and bool arguments and float64, integer and bool NumPy arrays",
+                    "float, int and bool arguments and float64, float32, integer and bool NumPy "
+                    "arrays",
                     self._parsed.loc(all_args[i]),
-                    "convert it (np.asarray(x, dtype=np.float64)); float32 arrays and other "
-                    "dtypes arrive with full array support")
+                    "convert it, e.g. np.asarray(x, dtype=np.float64)")
         for i in self.wrt:
             if not is_float(kinds[i]):
                 raise NonDifferentiableArgument(

@@ -88,7 +88,8 @@ def zero(t: Scalar | None) -> ast.expr:
 
 def to_expr(node: ast.expr) -> str:
     """Source text of one expression (array rule templates are written over text)."""
-    return astor.to_source(ast.Expr(value=node)).strip()
+    text = astor.to_source(ast.Expr(value=node)).strip()
+    return f"({text})" if isinstance(node, ast.Tuple) and not text.startswith("(") else text
 
 
 def const_arg(c: Const, t: Scalar | None = None) -> ast.expr:
@@ -145,7 +146,7 @@ import math
 import numpy as np
 
 import s2sad.runtime_arrays as rta
-from s2sad.runtime import grow, push_array, trip_count  # runtime {runtime}
+from s2sad.runtime import grow, push_array, scatter_add2, trip_count  # runtime {runtime}
 {imports}
 '''
 _RUNTIME = hashlib.sha256(b"".join(

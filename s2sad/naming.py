@@ -14,7 +14,7 @@ import keyword
 from .ssa.nodes import Value
 
 # Names the generated module itself binds at top level.
-MODULE_NAMES = {"math", "np", "rta", "grow", "push_array", "trip_count", "range", "float", "int", "abs", "min", "max",
+MODULE_NAMES = {"math", "np", "rta", "grow", "push_array", "scatter_add2", "trip_count", "range", "float", "int", "abs", "min", "max",
                 "round", "len", "bool", "pow", "True", "False", "None"}
 
 

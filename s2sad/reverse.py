@@ -28,7 +28,7 @@ from .naming import Namer
 from .rules import lookup
 from .rules import arrays as array_rules
 from .rules import lookup_array
-from .ssa import memory
+from .ssa import memory, types
 from .ssa.nodes import (
     BOOL,
     F32,
@@ -142,8 +142,7 @@ def refs(op: Op, plan: Plan) -> list[Value]:
         return []
     if array_rules.lookup(op.fn) is not None:
         names = [f"__a{i}" for i in range(len(op.args))]
-        srcs = [array_rules.Src(n, a.type if isinstance(a, Value) else None)
-                for n, a in zip(names, op.args)]
+        srcs = [array_rules.Src(n, types.type_of(a)) for n, a in zip(names, op.args)]
         rule, args = hook_args(op, srcs)
         if rule.vjp is None:
             return []
@@ -242,6 +241,7 @@ def _record(fn: Function, plan: Plan) -> None:
     """Decide what the forward sweep pushes: needed values defined inside loops."""
     needed: dict[int, Value] = {}
     loops = []
+    reads: list = []  # (op, value its adjoint reads)
 
     def need(a) -> None:
         if isinstance(a, Value):
@@ -254,6 +254,7 @@ def _record(fn: Function, plan: Plan) -> None:
             if isinstance(item, Op):
                 for v in refs(item, plan):
                     need(v)
+                    reads.append((item, v))
             elif isinstance(item, If):
                 need(item.cond)
                 visit(item.then)
@@ -264,7 +265,7 @@ def _record(fn: Function, plan: Plan) -> None:
 
     visit(fn.body)
     _rematerialize(plan, needed, loops)
-    _restores(fn, plan, needed, need)
+    _restores(fn, plan, reads, need)
     _rematerialize(plan, needed, loops)
     for loop in loops:
         if isinstance(loop, For) and id(loop.index) in needed:
@@ -296,6 +297,11 @@ def _record(fn: Function, plan: Plan) -> None:
             if isinstance(v.type, Array) and id(v) not in mem.view and id(v) not in pushed \
                     and id(v) not in recomputed:
                 plan.shapes.setdefault(block_id, []).append(v)
+    for loop in loops:  # a carried array's adjoint restarts at zero every reverse iteration
+        for c in loop.carried:
+            if isinstance(c.header.type, Array) and plan.is_active(c.header) \
+                    and id(c.header) not in mem.persistent and id(c.header) not in pushed:
+                plan.shapes.setdefault(id(loop.body), []).append(c.header)
 
     def nested_counts(block: Block) -> None:
         for item in block.items:
@@ -318,37 +324,21 @@ CHEAP = {operator.add, operator.sub, operator.mul, operator.neg, operator.pos, o
          make_slice, make_tuple, shape_of, size_of, ndim_of}
 
 
-def _restores(fn: Function, plan: Plan, needed: dict, need) -> None:
-    """Writes into an array the reverse sweep reads save the overwritten part and put it back
-    in the reverse sweep, so every read sees the array as the forward sweep had it there."""
+def _restores(fn: Function, plan: Plan, reads: list, need) -> None:
+    """A write into an array that the reverse sweep reads at an earlier point of the program
+    (or anywhere in a loop around both) saves what it overwrites and puts it back in the
+    reverse sweep, so that read sees the array as the forward sweep had it."""
     mem = plan.mem
-    read = frozenset()
-    for v in needed.values():
-        if isinstance(v.type, Array):
-            read |= mem.mem.get(id(v), frozenset())
-    for vs in plan.recompute.values():
-        for v in vs:
-            for a in plan.op_of[id(v)].args:
-                if isinstance(a, Value) and isinstance(a.type, Array):
-                    read |= mem.mem.get(id(a), frozenset())
-    if not read:
+    if not mem.writes:
         return
-    parents = {}
-
-    def scan(block: Block, owner) -> None:
-        for item in block.items:
-            parents[id(item)] = owner
-            if isinstance(item, If):
-                scan(item.then, item)
-                scan(item.orelse, item)
-            elif isinstance(item, (For, While)):
-                if isinstance(item, While):
-                    scan(item.cond_block, item)
-                scan(item.body, item)
-
-    scan(fn.body, None)
+    order = memory.program_order(fn)
+    readers = [(op, mem.mem.get(id(v), frozenset())) for op, v in reads
+               if isinstance(v.type, Array)]
     for op in mem.writes:
-        if not mem.mem.get(id(op.result), frozenset()) & read:
+        written = mem.mem.get(id(op.result), frozenset())
+        loops = {id(loop) for loop in order.loops_of[id(op)]}
+        if not any(m & written and (order.pos[id(r)] < order.pos[id(op)] or loops & {
+                id(loop) for loop in order.loops_of[id(r)]}) for r, m in readers):
             continue
         plan.restore.add(id(op))
         for v in leaves_of_index(op, plan):
@@ -356,7 +346,7 @@ def _restores(fn: Function, plan: Plan, needed: dict, need) -> None:
         item = op
         while item is not None:
             plan.adjoint[id(item)] = True
-            item = parents.get(id(item))
+            item = order.parent.get(id(item))
 
 
 def leaves_of_index(op: Op, plan: Plan) -> list[Value]:
@@ -454,8 +444,7 @@ class Generator:
         return emit.const_arg(a, t)
 
     def src(self, a) -> array_rules.Src:
-        return array_rules.Src(emit.to_expr(self.arg(a)), a.type if isinstance(a, Value)
-                               else None)
+        return array_rules.Src(emit.to_expr(self.arg(a)), types.type_of(a))
 
     def adj(self, v: Value) -> str:
         return self.namer.adj(v)
@@ -481,7 +470,9 @@ class Generator:
         base = name(self.adj(op.args[0]))
         if op.fn is operator.getitem:
             return ast.Subscript(value=base, slice=self.index(op.args[1:]), ctx=ast.Load())
-        return ast.Attribute(value=base, attr="T", ctx=ast.Load())
+        rule, hooks = hook_args(op, [self.src(a) for a in op.args])  # np.transpose
+        hooks[0] = array_rules.Src(self.adj(op.args[0]), op.args[0].type)
+        return _parse(str(rule.primal(*hooks)))
 
     def index(self, items) -> ast.expr:
         parts = [self.arg(a) for a in items]
@@ -848,10 +839,18 @@ class Generator:
                 return []  # a view's adjoint is a view of its base's: nothing to hand back
             g = name(self.adj(op.result))
             index = op.args[1:]
-            if any(isinstance(a, Value) and isinstance(a.type, Array) and a.type.dtype == INT
-                   for a in index):  # repeated indices must accumulate
+            ints = [k for k, a in enumerate(index) if isinstance(a, Value)
+                    and isinstance(a.type, Array) and a.type.dtype == INT]
+            if ints:  # repeated indices must accumulate, which `b[idx] += g` does not do
+                target = name(self.adj(array))
+                if len(ints) == 2:
+                    return [ast.Expr(call(name("scatter_add2"), [target] + [
+                        self.arg(a) for a in index] + [g]))]
+                if ints[0] == 1:  # A[:, idx]: scatter the columns through transposed views
+                    target = ast.Attribute(value=target, attr="T", ctx=ast.Load())
+                    g = ast.Attribute(value=g, attr="T", ctx=ast.Load())
                 return [ast.Expr(call(emit.attr("rta", "scatter_add"),
-                                      [name(self.adj(array)), self.index(index), g]))]
+                                      [target, self.arg(index[ints[0]]), g]))]
             slot = ast.Subscript(value=name(self.adj(array)), slice=self.index(index),
                                  ctx=ast.Store())
             return [ast.AugAssign(target=slot, op=ast.Add(), value=g)]
@@ -859,6 +858,8 @@ class Generator:
             return self.rev_setitem(op)
         if op.fn in (make_slice, make_tuple, shape_of, size_of, ndim_of):
             return []
+        if id(op.result) in self.plan.mem.view:
+            return []  # x.T: its adjoint is bx.T, already shared
         if array_rules.lookup(op.fn) is not None:
             return self.rev_array_rule(op)
         rule = rule_of(op)
@@ -934,7 +935,7 @@ class Generator:
         pre = []
         for c in active:
             seed = name(self.adj(c.result)) if self.plan.is_active(c.result) \
-                else self.zero_of(c.header)
+                else self.zero_of(c.result)
             pre.append(assign(self.adj(c.header), seed))
         # Start of each reverse iteration: the adjoint of this iteration's `next` is the header
         # adjoint left by the iteration after it (or by the loop result).
@@ -1006,7 +1007,8 @@ class Generator:
 
 
 def _is_array(a) -> bool:
-    return isinstance(a, Value) and isinstance(a.type, Array)
+    """An operand that is an array with at least one axis (0-d arrays act as numbers)."""
+    return isinstance(a, Value) and isinstance(a.type, Array) and a.type.ndim > 0
 
 
 def _slot_is_array(op: Op) -> bool:

@@ -45,3 +45,12 @@ def push_array(tape, p, x):
     tape = grow(tape, p + n)
     tape[p:p + n] = x.ravel()
     return tape
+
+
+@njit(cache=True)
+def scatter_add2(target, rows, cols, values):
+    """target[rows[k], cols[k]] += values[k] for every k, repeated pairs accumulating: the
+    adjoint of reading A[rows, cols] (e.g. the log-probability of each sample's label)."""
+    for k in range(rows.shape[0]):
+        target[rows[k], cols[k]] += values[k]
+    return target

@@ -476,3 +476,4 @@ def _substitute(expr: ast.expr, mapping: dict[str, ast.expr]) -> ast.expr:
 
 from . import arrays  # noqa: E402
 from . import mathfuncs, numpy_elementwise, operators  # noqa: E402, F401  (fill RULES)
+from . import numpy_arrays  # noqa: E402, F401  (fill arrays.ARRAY_OPS)

@@ -503,7 +503,8 @@ class _Builder:
             if node.attr == "shape":
                 return _Shape(self, base, node)
             if node.attr == "T":
-                return self.op(np.transpose, [base], node)
+                return self.array_call(rules.arrays.lookup(np.transpose), np.transpose, [base],
+                                       {}, node)
             if node.attr == "size":
                 return self.op(size_of, [base], node)
             if node.attr == "ndim":

@@ -195,28 +195,30 @@ class _Order:
         self.span: dict[int, tuple[int, int]] = {}  # id(loop) -> (first, last) position
         self.reads: list[tuple[int, object]] = []  # (position, value read there)
         self.loops_of: dict[int, list] = {}  # id(item) -> enclosing loops, outermost first
+        self.parent: dict[int, object] = {}  # id(item) -> the If or loop it sits in
         self.defined_at: dict[int, int] = {id(p): -1 for p in fn.params}
         self.n = 0
         self._block(fn.body, [])
         results = fn.result if isinstance(fn.result, tuple) else (fn.result,)
         self.reads += [(self.n + 1, r) for r in results]
 
-    def _at(self, item, loops) -> int:
+    def _at(self, item, loops, owner) -> int:
         self.n += 1
         self.pos[id(item)] = self.n
         self.loops_of[id(item)] = list(loops)
+        self.parent[id(item)] = owner
         return self.n
 
-    def _block(self, block: Block, loops: list) -> None:
+    def _block(self, block: Block, loops: list, owner=None) -> None:
         for item in block.items:
-            p = self._at(item, loops)
+            p = self._at(item, loops, owner)
             if isinstance(item, Op):
                 self.reads += [(p, a) for a in item.args]
                 self.defined_at[id(item.result)] = p
             elif isinstance(item, If):
                 self.reads.append((p, item.cond))
-                self._block(item.then, loops)
-                self._block(item.orelse, loops)
+                self._block(item.then, loops, item)
+                self._block(item.orelse, loops, item)
                 end = self.n
                 for phi in item.phis:
                     self.reads += [(end, phi.then), (end, phi.orelse)]
@@ -227,8 +229,8 @@ class _Order:
                     self.defined_at[id(c.header)] = p
                 inner = loops + [item]
                 if isinstance(item, While):
-                    self._block(item.cond_block, inner)
-                self._block(item.body, inner)
+                    self._block(item.cond_block, inner, item)
+                self._block(item.body, inner, item)
                 end = self.n
                 self.span[id(item)] = (p, end)
                 self.reads += [(end, c.next) for c in item.carried]
@@ -245,6 +247,10 @@ class _Order:
             out += [v for q, v in self.reads if first <= q <= last
                     and self.defined_at.get(id(v), -1) < first]
         return out
+
+
+def program_order(fn: Function) -> _Order:
+    return _Order(fn)
 
 
 def check(fn: Function, m: Memory) -> None:

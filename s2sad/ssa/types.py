@@ -77,6 +77,10 @@ def type_of(arg) -> Scalar | None:
         return None
     if isinstance(arg, Const):
         v = arg.value
+        if isinstance(v, tuple):
+            return Aux("tuple", len(v))
+        if v is None or isinstance(v, str):
+            return None
         return BOOL if isinstance(v, bool) else INT if isinstance(v, int) else FLOAT
     return None
 
@@ -98,20 +102,26 @@ def index_type(array, items: list, loc):
         if not (t in (INT, BOOL, SLICE) or isinstance(t, Array) and t.dtype in (INT, BOOL)):
             raise UnsupportedSyntax(f"an index of type {t}", loc,
                                     "index with integers, slices, or integer/boolean arrays")
-    if len(arrays) > 1:
-        raise UnsupportedSyntax("more than one index array in one subscript", loc,
-                                "index with one integer array or mask at a time")
+    if len(arrays) > 1:  # A[rows, cols]: pairs of indices, one element per pair
+        if len(arrays) != len(items) or len(items) != array.ndim or array.ndim != 2 or any(
+                t.ndim != 1 or t.dtype != INT for t in arrays):
+            raise UnsupportedSyntax(
+                "several index arrays are supported as A[rows, cols] on a 2-d array", loc,
+                "index one axis at a time")
+        return Array(array.dtype, 1)
     if arrays:
         idx = arrays[0]
+        k = items.index(idx)
         if idx.dtype == BOOL:
-            if len(items) != 1 or idx.ndim != 1 or array.ndim != 1:
+            if idx.ndim != 1:
                 raise UnsupportedSyntax(
-                    "boolean masks are supported on 1-d arrays (x[mask])", loc,
-                    "use np.where(mask, x, 0.0) for masks of higher dimension")
-            return Array(array.dtype, 1)
-        if len(items) != 1 or idx.ndim != 1:
+                    "boolean masks are supported 1-d (x[mask] picks rows, A[mask, j] entries)",
+                    loc, "use np.where(mask, x, 0.0) for masks of higher dimension")
+            return Array(array.dtype, array.ndim - sum(1 for t in items if t in (INT, BOOL)))
+        if idx.ndim != 1 or any(t is not SLICE for t in items if t is not idx) or not (
+                k == 0 or (k == 1 and array.ndim == 2)):
             raise UnsupportedSyntax(
-                "integer index arrays are supported as the only, 1-d index (x[idx])", loc,
+                "an integer index array is supported as x[idx], x[idx, :] or A[:, idx]", loc,
                 "index one axis at a time")
         return Array(array.dtype, array.ndim)
     ndim = array.ndim - sum(1 for t in items if t in (INT, BOOL))
@@ -186,7 +196,8 @@ def op_type(op: Op):
                 "use the NumPy function (np.abs, np.maximum, np.sum, ...) or index element "
                 "by element")
         ndim = max(t.ndim for t in args if isinstance(t, Array))
-        return Array(_elementwise_dtype(fn, args), ndim)
+        dtype = _elementwise_dtype(fn, args)
+        return Array(dtype, ndim) if ndim else _element(dtype)  # NumPy: 0-d in, scalar out
     if fn in BOOL_RESULT or getattr(fn, "__name__", "") in ARRAY_BOOL:
         return BOOL
     if fn in BITWISE:
