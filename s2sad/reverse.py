@@ -53,6 +53,8 @@ from .ssa.nodes import (
     size_of,
 )
 
+# Builtins that Numba applies to numbers only, spelled as their NumPy ufunc on arrays.
+NUMPY_SPELLING = {abs: np.abs, pow: np.power}
 # Tape, stack pointer and dtype per value type; the names are reserved per function by the Namer.
 TAPE_HINTS = {FLOAT: ("tape_f", "p_f", "float64"), INT: ("tape_i", "p_i", "int64"),
               BOOL: ("tape_b", "p_b", "int8")}
@@ -703,6 +705,8 @@ class Generator:
             value = _parse(str(rule.primal(*hooks)))
             return [assign(self.namer.name(op.result), value)]
         args = [self.arg(a) for a in op.args]
+        if _is_array(op.result) and op.fn in NUMPY_SPELLING:  # Numba's abs/pow take numbers
+            return [assign(self.namer.name(op.result), emit.spell(NUMPY_SPELLING[op.fn], args))]
         if op.fn is np.clip and not _is_array(op.result):  # Numba's np.clip takes arrays
             return [assign(self.namer.name(op.result), call(name("min"), [
                 call(name("max"), args[:2]), args[2]]))]

@@ -146,7 +146,11 @@ def lookup_array(fn):
     if rule is not None:
         return rule
     rule = lookup(fn)
-    if rule is not None and (rule.kind == "nondiff" or rule.vectorizable):
+    module = getattr(fn, "__module__", None)
+    takes_arrays = module in ("operator", "_operator") or (module or "").startswith("numpy") \
+        or module is None and hasattr(fn, "nin") or rule is not None and rule.kind == "nondiff" \
+        and module != "math"  # math.* and float() take numbers only
+    if rule is not None and takes_arrays and (rule.kind == "nondiff" or rule.vectorizable):
         return rule
     return None
 
