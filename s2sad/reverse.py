@@ -300,9 +300,11 @@ def _record(fn: Function, plan: Plan) -> None:
                     and id(v) not in recomputed:
                 plan.shapes.setdefault(block_id, []).append(v)
     for loop in loops:  # a carried array's adjoint restarts at zero every reverse iteration
+        perm = memory.swapped(loop, mem)
         for c in loop.carried:
             if isinstance(c.header.type, Array) and plan.is_active(c.header) \
-                    and id(c.header) not in mem.persistent and id(c.header) not in pushed:
+                    and id(c.header) not in mem.persistent and id(c.header) not in pushed \
+                    and id(c) not in perm:
                 plan.shapes.setdefault(id(loop.body), []).append(c.header)
 
     def nested_counts(block: Block) -> None:
@@ -727,7 +729,8 @@ class Generator:
 
     def carry_results(self, loop) -> list:
         return [assign(self.namer.name(c.result), name(self.namer.name(c.header)))
-                for c in loop.carried]
+                for c in loop.carried
+                if self.namer.name(c.result) != self.namer.name(c.header)]
 
     def fwd_loop(self, loop) -> list:
         adj = self.plan.adjoint.get(id(loop))
@@ -742,7 +745,8 @@ class Generator:
                 self.cover(loop.body)
         if counter:
             pre.append(assign(self.count(loop), ast.Constant(0)))
-        pre += [assign(t, v) for t, v in self.carry_pairs(loop, "init")]
+        pre += [assign(t, v) for t, v in self.carry_pairs(loop, "init")
+                if not (isinstance(v, ast.Name) and v.id == t)]  # an array kept in place
         if isinstance(loop, While) and loop.cond_block.items:
             head = self.forward(loop.cond_block)
             head.append(_if(ast.UnaryOp(op=ast.Not(), operand=self.arg(loop.cond)),
@@ -873,7 +877,7 @@ class Generator:
                                         lambda hint: self.namer.fresh(f"_{hint}"), needed)
         out = list(prelude)
         g = name(self.adj(op.result))
-        n_arrays = sum(1 for a in op.args if _is_array(a))
+        n_arrays = len({id(a) for a in op.args if _is_array(a)})  # x * x: one shape
         for a, p in zip(op.args, partials):
             if p is None or not self.plan.is_active(a):
                 continue
@@ -945,7 +949,15 @@ class Generator:
         # adjoint left by the iteration after it (or by the loop result).
         local = {id(v) for v in self.plan.defs[id(loop.body)]}
         into_local, held, zero, add_held = [], [], [], []
+        # Buffers the loop swaps (u, v = v, u) swap their adjoints too: no zeroing, no copy.
+        perm = memory.swapped(loop, self.plan.mem)
+        moved = [c for c in active if id(c) in perm]
+        if moved:
+            into_local += _parallel_copy([self.adj(perm[id(c)].header) for c in moved],
+                                         [name(self.adj(c.header)) for c in moved])
         for c in active:
+            if id(c) in perm:
+                continue
             hdr = self.adj(c.header)
             if isinstance(c.next, Value) and id(c.next) in local:
                 into_local += self.accumulate(c.next, name(hdr))

@@ -83,78 +83,84 @@ def _finish_nb(r, shape, axis):
 
 
 # --------------------------------------------------------------------------- reductions
+# Each helper is a thin wrapper (compiled per argument type, cheaply) around a loop over a
+# contiguous (pre, n, post) array (compiled once per dtype): the costly code is not recompiled
+# for every ndim and layout.
 
 
 @njit(cache=True)
-def prod(a, axis):
-    """np.prod(a, axis): Numba's np.prod takes no axis."""
-    x = _lines(a, axis)
+def _prod_lines(x):
     pre, n, post = x.shape
     r = np.ones(pre * post, x.dtype)
     for i in range(pre):
         for k in range(post):
             for j in range(n):
                 r[i * post + k] *= x[i, j, k]
-    return _finish(r, a.shape, axis)
+    return r
+
+
+@njit(cache=True)
+def prod(a, axis):
+    """np.prod(a, axis): Numba's np.prod takes no axis."""
+    return _finish(_prod_lines(_lines(a, axis)), a.shape, axis)
+
+
+@njit(cache=True)
+def _extremum_lines(x, sign):
+    """The max (sign 1) or min (sign -1) of each line, and where it first occurs."""
+    pre, n, post = x.shape
+    r = np.empty(pre * post, x.dtype)
+    at = np.zeros(pre * post, np.intp)
+    for i in range(pre):
+        for k in range(post):
+            best = 0
+            for j in range(1, n):
+                if (x[i, j, k] > x[i, best, k]) if sign > 0 else (x[i, j, k] < x[i, best, k]):
+                    best = j
+            r[i * post + k] = x[i, best, k]
+            at[i * post + k] = best
+    return r, at
+
+
+@njit(cache=True)
+def _winner_mask(x, at):
+    pre, n, post = x.shape
+    out = np.zeros(x.shape)
+    for i in range(pre):
+        for k in range(post):
+            out[i, at[i * post + k], k] = 1.0
+    return out
 
 
 @njit(cache=True)
 def amax(a, axis):
     """np.max(a, axis): Numba's np.max takes no axis."""
-    x = _lines(a, axis)
-    pre, n, post = x.shape
-    r = np.empty(pre * post, x.dtype)
-    for i in range(pre):
-        for k in range(post):
-            best = x[i, 0, k]
-            for j in range(1, n):
-                if x[i, j, k] > best:
-                    best = x[i, j, k]
-            r[i * post + k] = best
-    return _finish(r, a.shape, axis)
+    return _finish(_extremum_lines(_lines(a, axis), 1)[0], a.shape, axis)
 
 
 @njit(cache=True)
 def amin(a, axis):
     """np.min(a, axis): Numba's np.min takes no axis."""
-    x = _lines(a, axis)
-    pre, n, post = x.shape
-    r = np.empty(pre * post, x.dtype)
-    for i in range(pre):
-        for k in range(post):
-            best = x[i, 0, k]
-            for j in range(1, n):
-                if x[i, j, k] < best:
-                    best = x[i, j, k]
-            r[i * post + k] = best
-    return _finish(r, a.shape, axis)
+    return _finish(_extremum_lines(_lines(a, axis), -1)[0], a.shape, axis)
 
 
 @njit(cache=True)
-def var(a, axis, ddof):
-    """np.var(a, axis, ddof=ddof) in float64: Numba's np.var takes neither axis nor ddof."""
+def argmax_mask(a, axis):
+    """1.0 at the first maximum along `axis` (None: of the whole array), 0.0 elsewhere: where
+    the derivative of max goes (NumPy's argmax picks the same element on ties)."""
     x = _lines(a, axis)
-    pre, n, post = x.shape
-    r = np.empty(pre * post)
-    for i in range(pre):
-        for k in range(post):
-            mean = 0.0
-            for j in range(n):
-                mean += x[i, j, k]
-            mean /= n
-            ss = 0.0
-            for j in range(n):
-                d = x[i, j, k] - mean
-                ss += d * d
-            r[i * post + k] = ss / (n - ddof)
-    return _finish(r, a.shape, axis)
+    return _winner_mask(x, _extremum_lines(x, 1)[1]).reshape(a.shape)
 
 
 @njit(cache=True)
-def centered(a, axis):
-    """`a` minus its mean along `axis` (None: over all elements), in float64: the direction of
-    the derivative of var and std, without NumPy's keepdims."""
+def argmin_mask(a, axis):
+    """1.0 at the first minimum along `axis` (None: of the whole array), 0.0 elsewhere."""
     x = _lines(a, axis)
+    return _winner_mask(x, _extremum_lines(x, -1)[1]).reshape(a.shape)
+
+
+@njit(cache=True)
+def _centered_lines(x):
     pre, n, post = x.shape
     out = np.empty(x.shape)
     for i in range(pre):
@@ -165,48 +171,33 @@ def centered(a, axis):
             mean /= n
             for j in range(n):
                 out[i, j, k] = x[i, j, k] - mean
-    return out.reshape(a.shape)
+    return out
 
 
 @njit(cache=True)
-def argmax_mask(a, axis):
-    """1.0 at the first maximum along `axis` (None: of the whole array), 0.0 elsewhere: where
-    the derivative of max goes (NumPy's argmax picks the same element on ties)."""
-    x = _lines(a, axis)
-    pre, n, post = x.shape
-    out = np.zeros(x.shape)
+def var(a, axis, ddof):
+    """np.var(a, axis, ddof=ddof) in float64: Numba's np.var takes neither axis nor ddof."""
+    c = _centered_lines(_lines(a, axis))
+    pre, n, post = c.shape
+    r = np.empty(pre * post)
     for i in range(pre):
         for k in range(post):
-            best = 0
-            for j in range(1, n):
-                if x[i, j, k] > x[i, best, k]:
-                    best = j
-            out[i, best, k] = 1.0
-    return out.reshape(a.shape)
+            ss = 0.0
+            for j in range(n):
+                ss += c[i, j, k] * c[i, j, k]
+            r[i * post + k] = ss / (n - ddof)
+    return _finish(r, a.shape, axis)
 
 
 @njit(cache=True)
-def argmin_mask(a, axis):
-    """1.0 at the first minimum along `axis` (None: of the whole array), 0.0 elsewhere."""
-    x = _lines(a, axis)
-    pre, n, post = x.shape
-    out = np.zeros(x.shape)
-    for i in range(pre):
-        for k in range(post):
-            best = 0
-            for j in range(1, n):
-                if x[i, j, k] < x[i, best, k]:
-                    best = j
-            out[i, best, k] = 1.0
-    return out.reshape(a.shape)
+def centered(a, axis):
+    """`a` minus its mean along `axis` (None: over all elements), in float64: the direction of
+    the derivative of var and std, without NumPy's keepdims."""
+    return _centered_lines(_lines(a, axis)).reshape(a.shape)
 
 
 @njit(cache=True)
-def prod_others(a, axis):
-    """For each element, the product of the other elements of its line along `axis` (None: of
-    the whole array): the exact derivative of prod, also where elements are zero (out / a is not).
-    """
-    x = _lines(a, axis)
+def _prod_others_lines(x):
     pre, n, post = x.shape
     out = np.empty(x.shape)
     for i in range(pre):
@@ -219,90 +210,82 @@ def prod_others(a, axis):
             for j in range(n - 1, -1, -1):
                 out[i, j, k] *= right
                 right *= x[i, j, k]
-    return out.reshape(a.shape)
+    return out
+
+
+@njit(cache=True)
+def prod_others(a, axis):
+    """For each element, the product of the other elements of its line along `axis` (None: of
+    the whole array): the exact derivative of prod, also where elements are zero (out / a is not).
+    """
+    return _prod_others_lines(_lines(a, axis)).reshape(a.shape)
 
 
 # --------------------------------------------------------------------------- cumulative
 
 
 @njit(cache=True)
-def cumsum(a, axis):
-    """np.cumsum(a, axis): Numba's np.cumsum takes no axis (before 0.6x)."""
-    x = _lines(a, axis)
+def _cumulative_lines(x, product, backward):
     pre, n, post = x.shape
     out = np.empty_like(x)
     for i in range(pre):
         for k in range(post):
-            acc = x[i, 0, k]
-            out[i, 0, k] = acc
-            for j in range(1, n):
-                acc += x[i, j, k]
+            j = n - 1 if backward else 0
+            acc = x[i, j, k]
+            out[i, j, k] = acc
+            for step in range(1, n):
+                j = n - 1 - step if backward else step
+                acc = acc * x[i, j, k] if product else acc + x[i, j, k]
                 out[i, j, k] = acc
-    return out.reshape(a.shape)
+    return out
+
+
+@njit(cache=True)
+def cumsum(a, axis):
+    """np.cumsum(a, axis): Numba's np.cumsum takes no axis (before 0.6x)."""
+    return _cumulative_lines(_lines(a, axis), False, False).reshape(a.shape)
 
 
 @njit(cache=True)
 def rcumsum(g, axis):
     """Cumulative sums from the end along `axis` (None: of the whole array, kept in g's
     shape): the adjoint of cumsum."""
-    x = _lines(g, axis)
-    pre, n, post = x.shape
-    out = np.empty_like(x)
-    for i in range(pre):
-        for k in range(post):
-            acc = x[i, n - 1, k]
-            out[i, n - 1, k] = acc
-            for j in range(n - 2, -1, -1):
-                acc += x[i, j, k]
-                out[i, j, k] = acc
-    return out.reshape(g.shape)
+    return _cumulative_lines(_lines(g, axis), False, True).reshape(g.shape)
 
 
 @njit(cache=True)
 def cumprod(a, axis):
     """np.cumprod(a, axis): Numba's np.cumprod takes no axis."""
-    x = _lines(a, axis)
-    pre, n, post = x.shape
-    out = np.empty_like(x)
-    for i in range(pre):
-        for k in range(post):
-            acc = x[i, 0, k]
-            out[i, 0, k] = acc
-            for j in range(1, n):
-                acc *= x[i, j, k]
-                out[i, j, k] = acc
-    return out.reshape(a.shape)
+    return _cumulative_lines(_lines(a, axis), True, False).reshape(a.shape)
 
 
 @njit(cache=True)
-def cumprod_vjp(g, a, axis):
-    """The cotangent of `a` for out = cumprod(a, axis), exact at zeros: with P the exclusive
-    prefix product and S[j] = g[j] + a[j+1] * S[j+1], the cotangent is P[j-1] * S[j].
-    `g` has a's shape (for axis=None, the generator's 1-d cotangent reshaped)."""
-    x = _lines(a, axis)
-    gl = _lines(g, axis)
+def _cumprod_vjp_lines(g, x):
     pre, n, post = x.shape
     out = np.empty(x.shape)
     for i in range(pre):
         for k in range(post):
-            s = gl[i, n - 1, k] * 1.0
+            s = g[i, n - 1, k] * 1.0
             out[i, n - 1, k] = s
             for j in range(n - 2, -1, -1):
-                s = gl[i, j, k] + x[i, j + 1, k] * s
+                s = g[i, j, k] + x[i, j + 1, k] * s
                 out[i, j, k] = s
             p = 1.0
             for j in range(n):
                 out[i, j, k] *= p
                 p *= x[i, j, k]
-    return out.reshape(a.shape)
+    return out
 
 
 @njit(cache=True)
-def cumprod_jvp(t, a, axis):
-    """The tangent of out = cumprod(a, axis) for the input tangent `t`, exact at zeros:
-    dout[j] = dout[j-1] * a[j] + out[j-1] * t[j]."""
-    x = _lines(a, axis)
-    tl = _lines(t, axis)
+def cumprod_vjp(g, a, axis):
+    """The cotangent of `a` for out = cumprod(a, axis), exact at zeros: with P the exclusive
+    prefix product and S[j] = g[j] + a[j+1] * S[j+1], the cotangent is P[j-1] * S[j]."""
+    return _cumprod_vjp_lines(_lines(g, axis), _lines(a, axis)).reshape(a.shape)
+
+
+@njit(cache=True)
+def _cumprod_jvp_lines(t, x):
     pre, n, post = x.shape
     out = np.empty(x.shape)
     for i in range(pre):
@@ -310,10 +293,17 @@ def cumprod_jvp(t, a, axis):
             p = 1.0
             d = 0.0
             for j in range(n):
-                d = d * x[i, j, k] + p * tl[i, j, k]
+                d = d * x[i, j, k] + p * t[i, j, k]
                 p *= x[i, j, k]
                 out[i, j, k] = d
-    return out.reshape(a.shape)
+    return out
+
+
+@njit(cache=True)
+def cumprod_jvp(t, a, axis):
+    """The tangent of out = cumprod(a, axis) for the input tangent `t`, exact at zeros:
+    dout[j] = dout[j-1] * a[j] + out[j-1] * t[j]."""
+    return _cumprod_jvp_lines(_lines(t, axis), _lines(a, axis)).reshape(a.shape)
 
 
 # --------------------------------------------------------------------------- linear algebra
@@ -332,11 +322,7 @@ def _batch_nb(a):
 
 
 @njit(cache=True)
-def matmul(a, b):
-    """`a @ b` where one operand is 3-d (a stack of matrices) and the other 2-d or 3-d, with a
-    batch of 1 broadcast: Numba's `@` takes only 1-d and 2-d operands."""
-    x = _batch(a)
-    y = _batch(b)
+def _matmul_batches(x, y):
     nb = max(x.shape[0], y.shape[0])
     if x.shape[0] not in (1, nb) or y.shape[0] not in (1, nb):
         raise ValueError("matmul: batch sizes do not broadcast")
@@ -346,6 +332,13 @@ def matmul(a, b):
     for i in range(1, nb):
         out[i] = np.dot(x[min(i, x.shape[0] - 1)], y[min(i, y.shape[0] - 1)])
     return out
+
+
+@njit(cache=True)
+def matmul(a, b):
+    """`a @ b` where one operand is 3-d (a stack of matrices) and the other 2-d or 3-d, with a
+    batch of 1 broadcast: Numba's `@` takes only 1-d and 2-d operands."""
+    return _matmul_batches(_batch(a), _batch(b))
 
 
 # --------------------------------------------------------------------------- cotangent plumbing
@@ -360,27 +353,33 @@ def _sum_to(g, like):
 
 
 @njit(cache=True)
-def _reduce_to(g, like):
-    lead = g.ndim - like.ndim
-    for d in range(like.ndim):
-        if like.shape[d] != 1 and like.shape[d] != g.shape[lead + d]:
+def _reduce_flat(src, g_shape, t_shape, out):
+    """Add each element of `src` (C order, shape g_shape) into `out` (C order, shape t_shape,
+    aligned with g_shape's trailing axes), at index 0 along the target's size-1 axes."""
+    lead = g_shape.size - t_shape.size
+    for d in range(t_shape.size):
+        if t_shape[d] != 1 and t_shape[d] != g_shape[lead + d]:
             raise ValueError("sum_to: shapes do not broadcast")
-    out = np.zeros(like.shape, g.dtype)
-    flat = out.reshape(-1)
-    src = np.ascontiguousarray(g).reshape(-1)
-    index = np.zeros(g.ndim, np.intp)
+    index = np.zeros(g_shape.size, np.intp)
     for f in range(src.size):
         o = 0
-        for d in range(like.ndim):
-            o = o * like.shape[d] + (0 if like.shape[d] == 1 else index[lead + d])
-        flat[o] += src[f]
-        d = g.ndim - 1
+        for d in range(t_shape.size):
+            o = o * t_shape[d] + (0 if t_shape[d] == 1 else index[lead + d])
+        out[o] += src[f]
+        d = g_shape.size - 1
         while d >= 0:  # the next element's index, last axis fastest
             index[d] += 1
-            if index[d] < g.shape[d]:
+            if index[d] < g_shape[d]:
                 break
             index[d] = 0
             d -= 1
+
+
+@njit(cache=True)
+def _reduce_to(g, like):
+    out = np.zeros(like.shape, g.dtype)
+    _reduce_flat(np.ascontiguousarray(g).reshape(-1), np.array(g.shape), np.array(like.shape),
+                 out.reshape(-1))
     return out
 
 

@@ -118,3 +118,25 @@ def test_value_and_grad_value_is_the_function_value(fn, args, wrt, backend, deri
     # float32 programs may round differently when compiled; float64 ones must agree to 1e-12
     rel = 1e-6 if any(_is_f32(a) for a in args) else 1e-12
     assert float(value) == pytest.approx(float(fn(*args)), rel=rel)
+
+
+@pytest.mark.parametrize("fn, args, wrt", CASES, ids=IDS)
+def test_forward_mode_agrees_with_reverse_mode(fn, args, wrt, backend, derivatives):
+    """The dot-product test <ybar, J xdot> = <J^T ybar, xdot> with ybar = 1: jvp's tangent
+    against the gradient's inner product with the same tangents (and jvp's value)."""
+    rng = np.random.default_rng(sum(map(ord, fn.__name__)))
+    tangents = []
+    for i in wrt:
+        t = rng.normal(size=np.shape(args[i]))
+        tangents.append(t.astype(args[i].dtype) if isinstance(args[i], np.ndarray)
+                        else float(t))
+    value, tangent = derivatives.jvp(fn, wrt, backend)(*args, *tangents)
+    grads = derivatives.grad(fn, wrt, backend)(*args)
+    terms = [np.asarray(g, dtype=np.float64) * np.asarray(t, dtype=np.float64)
+             for g, t in zip(grads, tangents)]
+    reverse = sum(float(np.sum(x)) for x in terms)
+    scale = sum(float(np.sum(np.abs(x))) for x in terms)
+    f32 = any(_is_f32(a) for a in args)
+    assert value == pytest.approx(float(fn(*args)), rel=1e-6 if f32 else 1e-12)
+    assert abs(tangent - reverse) <= (1e-5 if f32 else 1e-10) * scale + 1e-300, \
+        f"jvp {tangent!r} vs <grad, t> {reverse!r}"

@@ -139,6 +139,28 @@ def _op(op: Op, m: Memory) -> None:
         _own(m, r)
 
 
+def swapped(loop, mem: Memory) -> dict:
+    """id(carried) -> the carried whose header its next value becomes, for the array buffers a
+    loop permutes (u, v = v, u): each next is a version of another such header, one to one."""
+    arrays = [c for c in loop.carried if isinstance(c.header.type, Array)
+              and id(c.header) not in mem.persistent]
+    perm = {}
+    for c in arrays:
+        target = next((d for d in arrays if isinstance(c.next, Value)
+                       and mem.rep(c.next) is d.header), None)
+        if target is not None:
+            perm[id(c)] = target
+    changed = True
+    while changed:  # keep a one-to-one map closed under "is a target"
+        changed = False
+        targets = [id(t) for t in perm.values()]
+        for key, t in list(perm.items()):
+            if id(t) not in perm or targets.count(id(t)) > 1:
+                del perm[key]
+                changed = True
+    return perm
+
+
 def _is_none(args) -> bool:
     return all(getattr(a, "value", 0) is None for a in args)
 
@@ -164,13 +186,29 @@ def _loop(loop, m: Memory) -> None:
         if not lost:
             break
         candidates -= lost
+    # A header that is neither kept in place nor one of buffers the loop swaps may hold its
+    # initial array or any array a later iteration hands it: say so, and look again.
+    perm = swapped(loop, m)
+    loose = [c for c in arrays if id(c.header) not in candidates and id(c) not in perm]
+    for _ in range(3 if loose else 0):
+        grown = False
+        for c in loose:
+            wider = m.mem[id(c.header)] | m.mem.get(id(c.init), frozenset()) | m.mem.get(
+                id(c.next), frozenset())
+            if wider != m.mem[id(c.header)]:
+                m.mem[id(c.header)], grown = wider, True
+        if not grown:
+            break
+        if isinstance(loop, While):
+            _block(loop.cond_block, m)
+        _block(loop.body, m)
     for c in arrays:
         if id(c.header) in candidates:
             m.persistent.add(id(c.header))
             m.var[id(c.result)] = m.rep(c.header)
             m.mem[id(c.result)] = m.mem[id(c.header)]
         else:
-            _own(m, c.result)
+            m.mem[id(c.result)] = m.mem[id(c.header)] | {id(c.result)}
 
 
 # ----------------------------------------------------------------------------- hazards
@@ -238,13 +276,13 @@ class _Order:
                     self.defined_at[id(c.result)] = end
 
     def read_after(self, item) -> list:
-        """Values read after `item` runs: later in the program, or anywhere in a loop around
-        it (the next iteration) when defined outside that loop."""
-        p = self.pos[id(item)]
-        out = [v for q, v in self.reads if q > p]
+        """Values made before `item` and read after it: later in the program, or anywhere in
+        a loop around it (the next iteration) when made outside that loop."""
+        p = self.pos[id(item)]  # (a value made after the write cannot have seen it change)
+        out = [v for q, v in self.reads if q > p and self.defined_at.get(id(v), -1) < p]
         for loop in self.loops_of[id(item)]:
             first, last = self.span[id(loop)]
-            out += [v for q, v in self.reads if first <= q <= last
+            out += [v for q, v in self.reads if first < q <= last  # (not its entry)
                     and self.defined_at.get(id(v), -1) < first]
         return out
 
@@ -270,7 +308,8 @@ def check(fn: Function, m: Memory) -> None:
                     f"'{_user(op.args[0])}' is written here while '{_user(v)}', which may be "
                     "the same array (an alias, a reshape or a branch choosing between them), "
                     "is still used afterwards", op.loc,
-                    "make the second name a copy (b = a.copy()), or write into one name only")
+                    "make the second name a copy (b = a.copy()), write into one name only, or "
+                    "swap the two buffers of a time loop with u, v = v, u")
     for item in walk(fn.body):
         if isinstance(item, (For, While)):
             _check_loop(item, m, order)
