@@ -34,7 +34,7 @@ from .ssa.nodes import (
 class TangentGenerator(Generator):
     def __init__(self, fn: Function, plan, wrt: list[Value]):
         # no tapes, counters, saved overwrites or reverse sweep
-        plan.pushes, plan.adjoint, plan.restore, plan.shapes = {}, {}, set(), {}
+        plan.pushes, plan.adjoint, plan.restore, plan.shapes, plan.recount = {}, {}, set(), {}, {}
         super().__init__(fn, plan, wrt)
         self.tangent_params = [self.tan_name(p) for p in wrt]
 

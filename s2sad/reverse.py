@@ -78,6 +78,8 @@ class Plan:
     mem: memory.Memory = field(default_factory=memory.Memory)
     restore: set = field(default_factory=set)      # id(setitem op) saving what it overwrites
     shapes: dict = field(default_factory=dict)     # id(block) -> [array] whose shape it pushes
+    recount: dict = field(default_factory=dict)    # id(block) -> [loop] trip count recomputed
+    params: list = field(default_factory=list)
 
     def is_active(self, a) -> bool:
         return isinstance(a, Value) and id(a) in self.active
@@ -178,7 +180,7 @@ def _flat(x):
 def make_plan(fn: Function, active: set) -> Plan:
     mem = memory.analyze(fn)
     active = memory.close_activity(fn, mem, active)
-    plan = Plan(active, mem=mem)
+    plan = Plan(active, mem=mem, params=list(fn.params))
     position = iter(range(1 << 62))
 
     def define(v: Value, block: Block) -> None:
@@ -314,7 +316,8 @@ def _record(fn: Function, plan: Plan) -> None:
                 nested_counts(item.orelse)
             elif isinstance(item, (For, While)):
                 if plan.adjoint.get(id(item)) and plan.depth[id(block)] > 0:
-                    plan.pushes.setdefault(id(block), []).append(item)
+                    kind = plan.recount if _fixed_count(item, plan) else plan.pushes
+                    kind.setdefault(id(block), []).append(item)
                 nested_counts(item.body)
 
     nested_counts(fn.body)
@@ -326,6 +329,18 @@ def _record(fn: Function, plan: Plan) -> None:
 # when nothing ever writes into it: a recomputed read sees the array as the reverse sweep has it.
 CHEAP = {operator.add, operator.sub, operator.mul, operator.neg, operator.pos, operator.getitem,
          make_slice, make_tuple, shape_of, size_of, ndim_of}
+
+
+def _fixed_count(loop, plan: Plan) -> bool:
+    """A nested `for` whose bounds never change (constants or straight-line values) and that
+    has no early exit runs the same number of times in every iteration around it: its count
+    is recomputed in the reverse sweep instead of recorded."""
+    if not isinstance(loop, For) or loop.exit is not None:
+        return False
+    return all(isinstance(a, Const) or isinstance(a, Value) and id(a) in plan.block_of
+               and plan.depth[id(plan.block_of[id(a)])] == 0 and id(a) in plan.op_of
+               or isinstance(a, Value) and a in plan.params
+               for a in (loop.start, loop.stop, loop.step))
 
 
 def _restores(fn: Function, plan: Plan, reads: list, need) -> None:
@@ -803,6 +818,9 @@ class Generator:
     # ---- reverse sweep
     def reverse(self, block: Block, extra: list = ()) -> list:
         out = self.pops(block)
+        out += [assign(self.count(loop), call(name("trip_count"), [
+            self.arg(loop.start), self.arg(loop.stop), self.arg(loop.step)]))
+            for loop in self.plan.recount.get(id(block), [])]
         out += [stmt for v in self.plan.recompute.get(id(block), [])
                 for stmt in self.op_code_primal(self.plan.op_of[id(v)])]
         out += [assign(self.adj(v), self.adjoint_init(v)) for v in self.plan.defs[id(block)]]

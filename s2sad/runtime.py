@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # inlined: a push costs a compare, not a call
 def grow(tape, need):
     """Return `tape`, or a copy at least twice as long when it holds fewer than `need` slots.
 
@@ -37,13 +37,15 @@ def trip_count(start, stop, step):
     return (start - stop - step - 1) // (-step)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def push_array(tape, p, x):
     """`tape` (grown if needed) with the elements of `x` copied to `tape[p:p + x.size]`:
     an array the reverse sweep needs, or the part of one a write is about to overwrite."""
-    n = x.size
-    tape = grow(tape, p + n)
-    tape[p:p + n] = x.ravel()
+    tape = grow(tape, p + x.size)
+    k = p
+    for v in x.flat:  # any layout (a column, a transposed view), no temporary copy
+        tape[k] = v
+        k += 1
     return tape
 
 

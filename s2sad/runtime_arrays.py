@@ -242,7 +242,7 @@ def _cumulative_lines(x, product, backward):
 
 @njit(cache=True)
 def cumsum(a, axis):
-    """np.cumsum(a, axis): Numba's np.cumsum takes no axis (before 0.6x)."""
+    """np.cumsum(a, axis): Numba's np.cumsum takes no axis (until recent versions)."""
     return _cumulative_lines(_lines(a, axis), False, False).reshape(a.shape)
 
 

@@ -234,7 +234,7 @@ def test_bool_wrt_is_rejected():
 
 
 @pytest.mark.parametrize("value, kind", [([1.0, 2.0], "list"), ("abc", "str"), (None, "NoneType"),
-                                         (np.ones(2, np.float32), "float32 array"),
+                                         (np.ones(2, np.float16), "float16 array"),
                                          (np.ones(2, complex), "complex128 array"),
                                          (1j, "complex")])
 def test_unsupported_argument(value, kind):

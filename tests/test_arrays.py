@@ -87,8 +87,15 @@ def test_array_constructs_not_supported_yet_are_refused_at_their_line(fn, messag
     assert info.value.hint
 
 
-def test_float32_arrays_are_refused_with_a_hint():
+def test_float16_arrays_are_refused_with_a_hint():
     from s2sad import grad
     with pytest.raises(UnsupportedArgument) as info:
-        grad(ap.rosenbrock, jit=False)(X6.astype(np.float32))
-    assert "float32 array" in info.value.message
+        grad(ap.rosenbrock, jit=False)(X6.astype(np.float16))
+    assert "float16 array" in info.value.message and "float32" in info.value.message
+
+
+def test_float32_gradients_stay_float32(backend, derivatives):
+    x = X6.astype(np.float32)
+    g = derivatives.grad(ap.rosenbrock, 0, backend)(x)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, fd_array(ap.rosenbrock, (X6,), 0), rtol=1e-3, atol=1e-2)

@@ -623,10 +623,13 @@ class _Builder:
             return self.op(obj, [self.scalar(a, node) for a in args], node)
         if isinstance(primal, types.FunctionType):
             return self.inline(primal, args, kwargs, node)
-        raise NoDerivativeRule(
-            f"no derivative rule for '{_obj_name(obj)}'", self.loc(node),
-            "register one with s2sad.rules.register(fn, partials, sample=...) "
-            "(see docs/rules.md), or compute it outside the differentiated function")
+        hint = ("register one with s2sad.rules.register(fn, partials, sample=...) for an "
+                "elementwise function, or an @array_op rule (docs/rules.md); or compute it "
+                "outside the differentiated function")
+        if (getattr(obj, "__module__", None) or "").startswith("numpy"):
+            hint = ("s2sad has no rule for this NumPy function yet (docs/supported.md lists "
+                    "those it has); " + hint)
+        raise NoDerivativeRule(f"no derivative rule for '{_obj_name(obj)}'", self.loc(node), hint)
 
     def array_call(self, rule, obj, args: list, kwargs: dict, node):
         """Bind a call to an array rule's signature: static parameters (axis, keepdims, ...)

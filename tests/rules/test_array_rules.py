@@ -58,8 +58,9 @@ class Case:
     """One draw of a rule's sample: operands named after their parameters (`a`, `arrays_0`,
     ...), as the frontend would hand them to the hooks."""
 
-    def __init__(self, rule, sample: dict):
+    def __init__(self, rule, sample: dict, prefix=""):
         self.rule = rule
+        self.prefix = prefix  # for several cases in one Numba kernel
         self.values = {p: sample[p] if p in sample else rule.defaults[p] for p in rule.params}
         self.env = {}  # operand name -> value
         self.slots = []  # (param, element index or None, name) of every operand
@@ -69,23 +70,29 @@ class Case:
                 continue
             if p == rule.varargs:
                 for i, x in enumerate(v):
-                    self.slots.append((p, i, f"{p}_{i}"))
-                    self.env[f"{p}_{i}"] = x
+                    self.slots.append((p, i, f"{prefix}{p}_{i}"))
+                    self.env[f"{prefix}{p}_{i}"] = x
             else:
-                self.slots.append((p, None, p))
-                self.env[p] = v
+                self.slots.append((p, None, prefix + p))
+                self.env[prefix + p] = v
 
-    def hook_args(self, prefix="") -> list:
-        """Src per dynamic parameter (a tuple of them for *varargs), constants for statics."""
+    def hook_args(self, constants=False) -> list:
+        """Src per dynamic parameter (a tuple of them for *varargs), constants for statics.
+        With `constants`, numbers and tuples come untyped, as the generator passes literals."""
+        def src(name):
+            v = self.env[name]
+            untyped = constants and not isinstance(v, np.ndarray)
+            return Src(name, None if untyped else s2sad_type(v))
+
         out = []
         for p in self.rule.params:
-            v = self.values[p]
-            if p in self.rule.static or v is None:
-                out.append(v)
+            names = [n for q, _, n in self.slots if q == p]
+            if p in self.rule.static or self.values[p] is None:
+                out.append(self.values[p])
             elif p == self.rule.varargs:
-                out.append(tuple(Src(f"{prefix}{p}_{i}", s2sad_type(x)) for i, x in enumerate(v)))
+                out.append(tuple(src(n) for n in names))
             else:
-                out.append(Src(f"{prefix}{p}", s2sad_type(v)))
+                out.append(src(names[0]))
         return out
 
     def type_args(self) -> list:
@@ -185,6 +192,16 @@ def tangent_srcs(case, tangents, slots) -> dict:
     return t
 
 
+def templates(case, constants: bool):
+    """All the source a rule generates for `case` (numbers given as literals: untyped)."""
+    rule, args = case.rule, case.hook_args(constants)
+    out_type = rule.type(*case.type_args())
+    slots = case.diff_slots()
+    t = tangent_srcs(case, {n: None for _, _, n in slots}, slots)
+    return (rule.primal(*args), rule.vjp(Src("g", out_type), Src("out", out_type), *args),
+            rule.jvp(t, Src("out", out_type), *args))
+
+
 def check_type(t, value, rule):
     if isinstance(t, Array):
         assert isinstance(value, np.ndarray), (rule.name, t, value)
@@ -247,6 +264,7 @@ def test_rule_in_python(rule):
         check_value(out, want, rule)
         check_type(out_type, out, rule)
         check_type(out_type, want, rule)
+        assert templates(case, True) == templates(case, False), rule.name
         if g is None:
             continue
         # float32 results round at 1e-7: looser tolerances, the same checks
@@ -273,31 +291,39 @@ def test_rule_in_python(rule):
 _KERNELS = {}
 
 
-def kernel_source(case, with_derivatives: bool) -> str:
-    """One function running the primal, the VJP (accumulated as the generator does) and the
-    JVP, so each draw costs one Numba compilation."""
-    rule = case.rule
+def kernel_lines(case, with_derivatives: bool) -> tuple[list, list, str]:
+    """Parameters, body lines and result of one case's part of a Numba kernel: the primal, the
+    VJP accumulated as the generator does (`b_x = zeros; b_x += cot`) and the JVP."""
+    rule, k = case.rule, case.prefix
     args = case.hook_args()
-    operands = list(case.env)
     slots = case.diff_slots()
-    lines = [f"    out = {rule.primal(*args)}"]
+    lines = [f"{k}out = {rule.primal(*args)}"]
     if not with_derivatives:
-        return f"def kernel({', '.join(operands)}):\n" + "\n".join(lines) + "\n    return out\n"
+        return list(case.env), lines, f"{k}out"
     out_type = rule.type(*case.type_args())
-    cots = cotangent_slots(case, rule.vjp(Src("g", out_type), Src("out", out_type), *args))
-    bars = []
+    cots = cotangent_slots(case, rule.vjp(Src(f"{k}g", out_type), Src(f"{k}out", out_type),
+                                          *args))
     for _, _, n in slots:
         zero = f"np.zeros_like({n})" if isinstance(case.env[n], np.ndarray) else "0.0"
-        lines.append(f"    b_{n} = {zero}")
+        lines.append(f"b_{n} = {zero}")
         if cots.get(n) is not None:
-            lines.append(f"    b_{n} += {cots[n]}")
-        bars.append(f"b_{n}")
-    jvp = rule.jvp(tangent_srcs(case, {n: None for _, _, n in slots}, slots),
-                   Src("out", out_type), *args)
-    lines.append(f"    tan = {'0.0' if jvp is None else jvp}")
-    params = operands + ["g"] + [f"t_{n}" for _, _, n in slots]
-    return (f"def kernel({', '.join(params)}):\n" + "\n".join(lines)
-            + f"\n    return out, ({''.join(b + ', ' for b in bars)}), tan\n")
+            lines.append(f"b_{n} += {cots[n]}")
+    t = tangent_srcs(case, {n: None for _, _, n in slots}, slots)
+    jvp = rule.jvp(t, Src(f"{k}out", out_type), *args)
+    lines.append(f"{k}tan = {'0.0' if jvp is None else jvp}")
+    params = list(case.env) + [f"{k}g"] + [f"t_{n}" for _, _, n in slots]
+    bars = "".join(f"b_{n}, " for _, _, n in slots)
+    return params, lines, f"({k}out, ({bars}), {k}tan)"
+
+
+def kernel_source(parts) -> str:
+    """One function for all the cases of a rule: the code the cases share (the NumPy and
+    LAPACK implementations they call) is generated and linked once, not once per case."""
+    params = [p for ps, _, _ in parts for p in ps]
+    body = [line for _, lines, _ in parts for line in lines]
+    results = ", ".join(r for _, _, r in parts)
+    return (f"def kernel({', '.join(params)}):\n" + "".join(f"    {x}\n" for x in body)
+            + f"    return ({results},)\n")
 
 
 def compiled(source: str):
@@ -347,28 +373,41 @@ def unoptimized_compiles():
 
 @pytest.mark.parametrize("rule", RULES, ids=IDS)
 def test_rule_compiles_in_numba(rule):
-    seen = set()
-    for case, rng in draws(rule, PYTHON_DRAWS):
+    seen, parts, inputs, expected = set(), [], [], []
+    for seed in range(PYTHON_DRAWS):
+        rng = np.random.default_rng(1000 * seed + 7)
+        case = Case(rule, rule.sample(rng), prefix=f"v{len(parts)}_")
         want = case.reference()
         differentiable = is_float(want) and bool(case.diff_slots())
-        source = kernel_source(case, differentiable)
-        variant = source
-        if variant in seen or len(seen) == NUMBA_VARIANTS:
-            continue  # the same kernel again: compiling it would prove nothing new
+        part = kernel_lines(case, differentiable)
+        variant = "\n".join(part[1]).replace(case.prefix, "")
+        if variant in seen:
+            continue  # the same code again: compiling it would prove nothing new
         seen.add(variant)
-        if not differentiable:
-            run_python(case, None, {})
-            with unoptimized_compiles():
-                check_value(compiled(source)(*case.env.values()), want, rule)
+        if differentiable:
+            g = rng.normal(size=np.shape(want)) if np.ndim(want) else float(rng.normal())
+            tangents = {n: rng.normal(size=np.shape(case.env[n])) if np.ndim(case.env[n])
+                        else float(rng.normal()) for _, _, n in case.diff_slots()}
+            expected.append((case, run_python(case, g, tangents)))
+            inputs += [*case.env.values(), g, *tangents.values()]
+        else:
+            expected.append((case, None))
+            inputs += list(case.env.values())
+        parts.append(part)
+        if len(parts) == NUMBA_VARIANTS:
+            break
+    source = kernel_source(parts)
+    with unoptimized_compiles():
+        results = compiled(source)(*inputs)
+    for (case, python), got in zip(expected, results):
+        if python is None:  # no derivatives: the primal only
+            check_value(got, case.reference(), rule)
+            check_type(rule.type(*case.type_args()), got, rule)
             continue
-        g = rng.normal(size=np.shape(want)) if np.ndim(want) else float(rng.normal())
-        tangents = {n: rng.normal(size=np.shape(case.env[n])) if np.ndim(case.env[n])
-                    else float(rng.normal()) for _, _, n in case.diff_slots()}
-        py_out, py_bars, py_tan = run_python(case, g, tangents)
-        with unoptimized_compiles():
-            out, bars, tan = compiled(source)(*case.env.values(), g, *tangents.values())
+        (py_out, py_bars, py_tan), (out, bars, tan) = python, got
         check_value(out, py_out, rule)
         check_type(rule.type(*case.type_args()), out, rule)
+        assert len(bars) == len(py_bars)
         for bar, n in zip(bars, py_bars):
             np.testing.assert_allclose(bar, py_bars[n], rtol=1e-10, atol=1e-12,
                                        err_msg=f"{rule.name}: cotangent of {n}\n{source}")
