@@ -758,6 +758,22 @@ class Generator:
                 # One reservation for every iteration; otherwise each push group reserves.
                 pre += self.reserve(self.per_iteration(loop.body), name(self.count(loop)))
                 self.cover(loop.body)
+            # Arrays the loop hands from one iteration to the next are pushed every iteration:
+            # room for all of them at once (their size on entry), not a tape grown by doubling.
+            carried = {id(c.header): c for c in loop.carried}
+            sizes = [ast.Attribute(value=self.arg(carried[id(v)].init), attr="size",
+                                   ctx=ast.Load())
+                     for v in self.plan.pushes.get(id(loop.body), [])
+                     if _is_array(v) and id(v) in carried
+                     and isinstance(carried[id(v)].init, Value)]
+            if sizes:
+                total = sizes[0]
+                for extra in sizes[1:]:
+                    total = ast.BinOp(left=total, op=ast.Add(), right=extra)
+                tape, ptr, _ = self.tapes[FLOAT]
+                room = ast.BinOp(left=name(self.count(loop)), op=ast.Mult(), right=total)
+                pre.append(assign(tape, call(name("grow"), [
+                    name(tape), ast.BinOp(left=name(ptr), op=ast.Add(), right=room)])))
         if counter:
             pre.append(assign(self.count(loop), ast.Constant(0)))
         pre += [assign(t, v) for t, v in self.carry_pairs(loop, "init")

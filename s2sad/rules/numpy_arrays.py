@@ -319,8 +319,10 @@ def _with_zero(rng, shape):
 
 
 def _matrix(rng, n: int):
-    """A well-conditioned n x n matrix."""
-    return rng.normal(size=(n, n)) + n * np.eye(n)
+    """An n x n matrix with singular values in [1, 2] (condition number at most 2)."""
+    u, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    v, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    return u @ np.diag(rng.uniform(1.0, 2.0, size=n)) @ v.T
 
 
 # ============================================================================= reductions
@@ -464,7 +466,7 @@ def _denominator(a, axes, ddof) -> str:
 
 
 def _var_sample(rng):
-    s = _reduction_sample(rng)
+    s = _reduction_sample(rng, values=_distinct)  # spread out: std stays away from 0
     s["ddof"] = _pick(rng, [0, 0, 1])
     return s
 
@@ -619,8 +621,9 @@ def _norm_sample(rng):
     kind = _pick(rng, ["vec", "vec", "mat", "nd"])
     if kind == "vec":
         n = int(rng.integers(3, 7))
-        x = _distinct(rng, (n,))
-        x = np.where(np.abs(x) < 0.2, x + 0.5, x)  # off the kinks of |x| and of the max
+        # magnitudes 0.4 apart and away from 0: off the kinks of |x| and of max |x|
+        x = (rng.permutation(n) * 0.5 + 0.3 + rng.uniform(0.0, 0.1, size=n)) * \
+            rng.choice([-1.0, 1.0], size=n)
         return dict(x=x, ord=_pick(rng, [None, 1, 2, np.inf, -np.inf, 3, 1.5]), axis=None,
                     keepdims=bool(rng.integers(2)))
     x = rng.normal(size=_dims(rng, 2 if kind == "mat" else 3))
@@ -1559,14 +1562,14 @@ class full_like:
 
 
 def _arange_sample(rng):
+    # stop midway between two grid points, so perturbing start, stop or step keeps the length
     form = int(rng.integers(1, 4))
     if form == 1:
-        return dict(args=(_pick(rng, [int(rng.integers(1, 6)), float(rng.uniform(1.5, 5.5))]),))
+        return dict(args=(_pick(rng, [int(rng.integers(1, 6)), int(rng.integers(1, 6)) + 0.5]),))
     start = float(rng.uniform(-1.0, 1.0))
     if form == 2:
-        return dict(args=(start, start + float(rng.uniform(1.5, 4.5))))
+        return dict(args=(start, start + int(rng.integers(1, 5)) + 0.5))
     step = float(rng.uniform(0.3, 0.7))
-    # stop midway between two grid points, so perturbing start or step keeps the length
     return dict(args=(start, start + step * (int(rng.integers(2, 6)) + 0.5), step))
 
 
