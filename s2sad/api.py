@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 from . import pipeline
-from .errors import NonDifferentiableArgument, UnsupportedArgument
+from .errors import NonDifferentiableArgument, S2SADError, UnsupportedArgument
 from .frontend import fence, source
 from .ssa import printer
 from .ssa.nodes import BOOL, F32, FLOAT, INT, Array, is_float
@@ -156,7 +156,13 @@ class Derivative:
             else:
                 kinds.append(FLOAT)
         sample = [1.0 if k is FLOAT else 1 if k is INT else True for k in kinds]
-        return self._specs.get(tuple(kinds)) or self._build(tuple(kinds), sample)
+        try:
+            return self._specs.get(tuple(kinds)) or self._build(tuple(kinds), sample)
+        except S2SADError as exc:  # most often: the function takes arrays
+            exc.add_note("(.source/.ir/.python before any call guess that every unannotated "
+                         "parameter is a float; call the derivative once, or "
+                         ".specialize(*example_args), to pick the real argument types)")
+            raise
 
     # ------------------------------------------------------------------ inspection
     @property

@@ -19,7 +19,7 @@ from s2sad.ssa.nodes import BOOL, F32, FLOAT, INT, Array, Aux
 
 RULES = list({id(rule): rule for rule in ARRAY_OPS.values()}.values())
 IDS = [rule.name for rule in RULES]
-PYTHON_DRAWS = 25  # samples per rule checked in Python (each draws axis, keepdims, shapes...)
+PYTHON_DRAWS = 20  # samples per rule checked in Python (each draws axis, keepdims, shapes...)
 NUMBA_VARIANTS = 3  # of those, how many distinct generated kernels are compiled per rule
 UNDETERMINED = {"empty", "empty_like"}  # values are whatever memory held: shape/dtype only
 DTYPES = {np.dtype(np.float64): FLOAT, np.dtype(np.float32): F32, np.dtype(np.int64): INT,
@@ -267,13 +267,14 @@ def test_rule_in_python(rule):
         assert templates(case, True) == templates(case, False), rule.name
         if g is None:
             continue
-        # float32 results round at 1e-7: looser tolerances, the same checks
-        fd_rel, dot_rel = (2e-3, 1e-5) if np.asarray(want).dtype == np.float32 else (1e-6, 1e-10)
+        # float32 results round at 1e-7: longer steps and looser tolerances, the same checks
+        single = np.asarray(want).dtype == np.float32
+        fd_rel, dot_rel, h = (2e-3, 1e-5, 1e-1) if single else (1e-6, 1e-10, 1e-3)
         # (2) VJP against central differences of <g, f(x + h v)>
         for p, i, n in case.diff_slots():
             v = rng.normal(size=np.shape(case.env[n])) if np.ndim(case.env[n]) \
                 else float(rng.normal())
-            fd = finite_difference(case, g, p, i, n, v)
+            fd = finite_difference(case, g, p, i, n, v, h)
             assert float(np.sum(bars[n] * v)) == pytest.approx(fd, rel=fd_rel, abs=1e-8), \
                 (rule.name, n, case.values)
         # (3) JVP: <g, jvp(t)> == sum of <vjp_p(g), t_p>, with all tangents and one at a time
