@@ -306,10 +306,12 @@ def reshape_ravel_flatten(x, A):
 
 
 def squeeze_and_expand_dims(c, x):
-    s = np.squeeze(c)
+    # squeeze names its axis: which axes have length 1 is only known at run time, and s2sad
+    # specializes on the number of dimensions (tests/test_arrays.py checks the refusal).
+    s = np.squeeze(c, axis=1)
     r = np.expand_dims(x, 0)
     k = np.expand_dims(x, axis=1)
-    return np.sum(s * x) + np.sum(r * k * c) + np.sum(c.squeeze() ** 2) + np.sum(r @ k)
+    return np.sum(s * x) + np.sum(r * k * c) + np.sum(c.squeeze(1) ** 2) + np.sum(r @ k)
 
 
 def concatenate_and_stack(x, y):

@@ -3,6 +3,8 @@ support): the gradient with respect to an array argument is an array of the same
 
 import math
 
+import numpy as np
+
 
 def rosenbrock(x):
     s = 0.0
@@ -94,3 +96,7 @@ def sums_a_whole_array(x):
 
 def slices(x):
     return x[1:][0]  # ERROR
+
+
+def squeezes_without_axis(c):
+    return np.sum(np.squeeze(c))  # ERROR

@@ -77,6 +77,7 @@ def _line(fn):
 
 @pytest.mark.parametrize("fn, message", [
     (ap.sums_a_whole_array, "'sin' is applied to an array"),
+    (ap.squeezes_without_axis, "np.squeeze needs axis="),
 ])
 def test_array_constructs_not_supported_yet_are_refused_at_their_line(fn, message):
     from s2sad import grad

@@ -40,3 +40,20 @@ def test_branch_whose_adjoint_folds_away(backend):
 def test_float_of_a_bool(backend):
     assert_grad_close(grad(float_of_a_bool, wrt=(0, 1), jit=backend)(3.0, 2.0), (1.0, 0.0))
     assert_grad_close(grad(float_of_a_bool, wrt=(0, 1), jit=backend)(1.0, 2.0), (0.0, 0.0))
+
+
+def _split(x, y):
+    if x > 1.0:
+        return x * y, y
+    return math.sin(x), x * x
+
+
+def tuple_helper_with_early_return(x, y):
+    a, b = _split(x, y)
+    return a * b
+
+
+def test_helper_returning_a_tuple_with_an_early_return(backend):
+    for x in (0.4, 1.7):
+        got = grad(tuple_helper_with_early_return, wrt=(0, 1), jit=backend)(x, 0.8)
+        assert_grad_close(got, fd_grad(tuple_helper_with_early_return, (x, 0.8), (0, 1)))

@@ -245,12 +245,14 @@ def _expand(x, axes) -> str:
     return str(x)
 
 
-def _keep(result, axes, ndim: int, keepdims: bool) -> str:
-    """A reduction's result with the reduced axes kept as size 1 when keepdims is set."""
+def _keep(result, axes, ndim: int, keepdims: bool, dtype=None) -> str:
+    """A reduction's result with the reduced axes kept as size 1 when keepdims is set (a
+    float32 result must say so: the scalar it is built from computes in float64)."""
     if not keepdims:
         return str(result)
     if _all(axes, ndim):
-        return f"np.full({_tuple_text(['1'] * ndim)}, {result})"
+        single = ", np.float32" if dtype == F32 else ""
+        return f"np.full({_tuple_text(['1'] * ndim)}, {result}{single})"
     return _expand(result, axes)
 
 
@@ -337,7 +339,7 @@ class sum_:
 
     def primal(a, axis, keepdims):
         axes = _axes(axis, a.ndim)
-        return _keep(_np_sum(a, axes, a.ndim), axes, a.ndim, keepdims)
+        return _keep(_np_sum(a, axes, a.ndim), axes, a.ndim, keepdims, a.type.dtype)
 
     def vjp(g, out, a, axis, keepdims):
         return (_spread(g, _axes(axis, a.ndim), a.ndim, keepdims),)
@@ -360,7 +362,7 @@ class mean:
     def primal(a, axis, keepdims):
         axes = _axes(axis, a.ndim)
         if _all(axes, a.ndim):
-            return _keep(f"np.mean({a})", axes, a.ndim, keepdims)
+            return _keep(f"np.mean({a})", axes, a.ndim, keepdims, a.type.dtype)
         total = _np_sum(a, axes, a.ndim)
         return _keep(f"{total} / {_count(a, axes, a.ndim)}", axes, a.ndim, keepdims)
 
@@ -394,7 +396,7 @@ class prod:
         axes = _axes(axis, a.ndim)
         k = _one_axis(axes, a.ndim, "np.prod")
         value = f"np.prod({a})" if k is None else f"rta.prod({a}, {k})"
-        return _keep(value, axes, a.ndim, keepdims)
+        return _keep(value, axes, a.ndim, keepdims, a.type.dtype)
 
     def vjp(g, out, a, axis, keepdims):
         axes = _axes(axis, a.ndim)
@@ -425,7 +427,7 @@ def _extremum(name: str, helper: str, mask: str):
             axes = _axes(axis, a.ndim)
             k = _one_axis(axes, a.ndim, f"np.{name}")
             value = f"np.{name}({a})" if k is None else f"rta.{helper}({a}, {k})"
-            return _keep(value, axes, a.ndim, keepdims)
+            return _keep(value, axes, a.ndim, keepdims, a.type.dtype)
 
         def vjp(g, out, a, axis, keepdims):
             axes = _axes(axis, a.ndim)
@@ -453,11 +455,17 @@ array_op(np.min, np.amin, sig="a, axis=None, keepdims=False", static=("axis", "k
     _extremum("min", "amin", "argmin_mask"))
 
 
-def _var_value(a, axes, ddof) -> str:
+def _var_value(a, axes, ddof, sqrt=False) -> str:
+    """var (or std) of `a`; rta.var computes in float64, so a float32 array result is
+    converted back (NumPy keeps float32)."""
     k = _one_axis(axes, a.ndim, "np.var/np.std")
     if k is None and ddof == 0:
-        return f"np.var({a})"
-    return f"rta.var({a}, {k}, {ddof})"
+        return f"np.std({a})" if sqrt else f"np.var({a})"
+    value = f"rta.var({a}, {k}, {ddof})"
+    value = f"np.sqrt({value})" if sqrt else value
+    if k is not None and a.ndim > 1 and a.type.dtype == F32:
+        value = f"{value}.astype(np.float32)"
+    return value
 
 
 def _denominator(a, axes, ddof) -> str:
@@ -485,11 +493,11 @@ def _var_check(a, axis, ddof, what):
 class var:
     def type(a, axis, ddof, keepdims):
         axes = _var_check(a, axis, ddof, "np.var")
-        return _reduced_type(a, axes, keepdims, FLOAT)
+        return _reduced_type(a, axes, keepdims, float_dtype(a))
 
     def primal(a, axis, ddof, keepdims):
         axes = _axes(axis, a.ndim)
-        return _keep(_var_value(a, axes, ddof), axes, a.ndim, keepdims)
+        return _keep(_var_value(a, axes, ddof), axes, a.ndim, keepdims, float_dtype(a.type))
 
     def vjp(g, out, a, axis, ddof, keepdims):
         axes = _axes(axis, a.ndim)
@@ -516,14 +524,12 @@ class std:
 
     def type(a, axis, ddof, keepdims):
         axes = _var_check(a, axis, ddof, "np.std")
-        return _reduced_type(a, axes, keepdims, FLOAT)
+        return _reduced_type(a, axes, keepdims, float_dtype(a))
 
     def primal(a, axis, ddof, keepdims):
         axes = _axes(axis, a.ndim)
-        k = _one_axis(axes, a.ndim, "np.std")
-        value = f"np.std({a})" if k is None and ddof == 0 else \
-            f"np.sqrt({_var_value(a, axes, ddof)})"
-        return _keep(value, axes, a.ndim, keepdims)
+        value = _var_value(a, axes, ddof, sqrt=True)
+        return _keep(value, axes, a.ndim, keepdims, float_dtype(a.type))
 
     def vjp(g, out, a, axis, ddof, keepdims):
         axes = _axes(axis, a.ndim)
@@ -669,15 +675,16 @@ class norm:
 
     def primal(x, ord, axis, keepdims):
         kind = _norm_kind(x.type, ord, axis)
+        fx = _lapack_input(x)
         if kind == "fro" and x.ndim > 2:
-            value = f"np.linalg.norm(np.ravel({x}))"
+            value = f"np.linalg.norm(np.ravel({fx}))"
         elif kind in ("2", "fro"):
-            value = f"np.linalg.norm({x})"
+            value = f"np.linalg.norm({fx})"
         elif kind == "p":
             value = f"np.sum(np.abs({x}) ** {ord!r}) ** {1.0 / ord!r}"
         else:
-            value = f"np.linalg.norm({x}, {_ORD_TEXT[kind]})"
-        return _keep(value, None, x.ndim, keepdims)
+            value = f"np.linalg.norm({fx}, {_ORD_TEXT[kind]})"
+        return _keep(value, None, x.ndim, keepdims, float_dtype(x.type))
 
     def vjp(g, out, x, ord, axis, keepdims):
         return (_mul(g, _norm_direction(x, out, ord, axis)),)
@@ -717,6 +724,8 @@ class trace:
         return _scalar(_sum_dtype(a))
 
     def primal(a, offset):
+        if a.type.dtype in (INT, BOOL):  # Numba's np.trace takes floats only
+            return f"np.sum(np.diag({a}{'' if offset == 0 else f', {offset}'}))"
         return f"np.trace({a})" if offset == 0 else f"np.trace({a}, {offset})"
 
     def vjp(g, out, a, offset):
@@ -734,22 +743,34 @@ class trace:
 # ============================================================================= linear algebra
 
 
-def _product_dtype(a, b, what: str) -> Scalar:
-    """float32 only when both are float32 arrays; integer data is converted to float64
-    (Numba's BLAS calls take floats only)."""
-    dts = [t.dtype if isinstance(t, Array) else t for t in (a, b)]
-    if all(d in (INT, BOOL) for d in dts) and any(isinstance(t, Array) for t in (a, b)):
-        raise ValueError(f"{what} of integer arrays is not supported (s2sad computes "
-                         "matrix products in floating point): convert one with .astype(float)")
+def _product_dtype(a, b) -> Scalar:
+    """The dtype a product is computed in: float32 when both are float32 arrays, else float64
+    (integer data is converted: Numba's BLAS and LAPACK calls take floats only)."""
     if all(isinstance(t, Array) and t.dtype == F32 for t in (a, b)):
         return F32
     return FLOAT
 
 
+def _integral(a, b) -> bool:
+    """Whether NumPy's product of `a` and `b` is integer (the generated code then computes in
+    float64 and converts back, exactly below 2**53)."""
+    return all((t.dtype if isinstance(t, Array) else t) in (INT, BOOL) for t in (a, b))
+
+
+def _result_dtype(a, b) -> Scalar:
+    return INT if _integral(a, b) else _product_dtype(a, b)
+
+
+def _back_to_int(text: str, a, b, ndim: int) -> str:
+    if not _integral(a.type, b.type):
+        return text
+    return f"{_atom(text)}.astype(np.int64)" if ndim > 0 else f"int({text})"
+
+
 def _bilinear_vjp(g, a, b, dot: str) -> tuple:
     """Cotangents of the product of 1-d/2-d arrays (np.dot or `@`, spelled `dot`)."""
     na, nb = a.ndim, b.ndim
-    dt = _product_dtype(a.type, b.type, "np.dot")
+    dt = _product_dtype(a.type, b.type)
     fa, fb = _as_float(a, dt), _as_float(b, dt)
     if na == 1 and nb == 1:
         return _mul(g, fb), _mul(g, fa)
@@ -778,6 +799,9 @@ def _scalar_cots(g, a, b) -> tuple:
     return ca, cb
 
 
+_PRODUCT_NDIM = {(1, 1): 0, (2, 1): 1, (1, 2): 1, (2, 2): 2}
+
+
 def _dot_type(a, b, what: str, allow_scalars=True):
     na, nb = _ndim(a), _ndim(b)
     if not allow_scalars and (na == 0 or nb == 0):
@@ -787,16 +811,15 @@ def _dot_type(a, b, what: str, allow_scalars=True):
     if na == 0 or nb == 0:
         dt = dtype_of(a, b)
         return _typed(dt, max(na, nb))
-    dt = _product_dtype(a, b, what)
-    nd = {(1, 1): 0, (2, 1): 1, (1, 2): 1, (2, 2): 2}[(na, nb)]
-    return _typed(dt, nd)
+    return _typed(_result_dtype(a, b), _PRODUCT_NDIM[(na, nb)])
 
 
 def _dot_primal(a, b, dot="np.dot") -> str:
     if a.ndim == 0 or b.ndim == 0:
         return _mul(a, b)
-    dt = _product_dtype(a.type, b.type, "np.dot")
-    return _prod(_as_float(a, dt), _as_float(b, dt), dot)
+    dt = _product_dtype(a.type, b.type)
+    text = _prod(_as_float(a, dt), _as_float(b, dt), dot)
+    return _back_to_int(text, a, b, _PRODUCT_NDIM[(a.ndim, b.ndim)])
 
 
 def _dot_vjp(g, a, b, dot="np.dot") -> tuple:
@@ -884,18 +907,18 @@ class matmul:
         if _ndim(a) == 3 or _ndim(b) == 3:
             if _ndim(a) < 2 or _ndim(b) < 2 or _ndim(a) > 3 or _ndim(b) > 3:
                 raise ValueError("batched matmul takes 2-d and 3-d operands")
-            return Array(_product_dtype(a, b, "matmul"), 3)
+            return Array(_result_dtype(a, b), 3)
         return _dot_type(a, b, "matmul (@)", allow_scalars=False)
 
     def primal(a, b):
         if _batched(a, b):
-            dt = _product_dtype(a.type, b.type, "matmul")
-            return f"rta.matmul({_as_float(a, dt)}, {_as_float(b, dt)})"
+            dt = _product_dtype(a.type, b.type)
+            return _back_to_int(f"rta.matmul({_as_float(a, dt)}, {_as_float(b, dt)})", a, b, 3)
         return _dot_primal(a, b, "@")
 
     def vjp(g, out, a, b):
         if _batched(a, b):
-            dt = _product_dtype(a.type, b.type, "matmul")
+            dt = _product_dtype(a.type, b.type)
             fa, fb = _Like(_as_float(a, dt), a), _Like(_as_float(b, dt), b)
             return (f"rta.sum_to(rta.matmul({g}, {_swap(fb)}), {a})",
                     f"rta.sum_to(rta.matmul({_swap(fa)}, {g}), {b})")
@@ -903,7 +926,7 @@ class matmul:
 
     def jvp(t, out, a, b):
         if _batched(a, b):
-            dt = _product_dtype(a.type, b.type, "matmul")
+            dt = _product_dtype(a.type, b.type)
             ta, tb = _tangent(t, "a"), _tangent(t, "b")
             fa, fb = _as_float(a, dt), _as_float(b, dt)
             return _sum_terms([None if ta is None else f"rta.matmul({ta}, {fb})",
@@ -923,18 +946,18 @@ class outer:
     def type(a, b):
         _need_array(a, "np.outer", (1,))
         _need_array(b, "np.outer", (1,))
-        return Array(_product_dtype(a, b, "np.outer"), 2)
+        return Array(_result_dtype(a, b), 2)
 
     def primal(a, b):
-        dt = _product_dtype(a.type, b.type, "np.outer")
-        return f"np.outer({_as_float(a, dt)}, {_as_float(b, dt)})"
+        dt = _product_dtype(a.type, b.type)
+        return _back_to_int(f"np.outer({_as_float(a, dt)}, {_as_float(b, dt)})", a, b, 2)
 
     def vjp(g, out, a, b):
-        dt = _product_dtype(a.type, b.type, "np.outer")
+        dt = _product_dtype(a.type, b.type)
         return f"np.dot({g}, {_as_float(b, dt)})", f"np.dot({_as_float(a, dt)}, {g})"
 
     def jvp(t, out, a, b):
-        dt = _product_dtype(a.type, b.type, "np.outer")
+        dt = _product_dtype(a.type, b.type)
         ta, tb = _tangent(t, "a"), _tangent(t, "b")
         fa, fb = _as_float(a, dt), _as_float(b, dt)
         return _sum_terms([None if ta is None else f"np.outer({ta}, {fb})",
@@ -948,17 +971,17 @@ def _vector_product(what: str, spelling: str):
         def type(a, b):
             _need_array(a, what, (1,))
             _need_array(b, what, (1,))
-            return _scalar(_product_dtype(a, b, what))
+            return _scalar(_result_dtype(a, b))
 
         def primal(a, b):
-            dt = _product_dtype(a.type, b.type, what)
-            return f"{spelling}({_as_float(a, dt)}, {_as_float(b, dt)})"
+            dt = _product_dtype(a.type, b.type)
+            return _back_to_int(f"{spelling}({_as_float(a, dt)}, {_as_float(b, dt)})", a, b, 0)
 
         def vjp(g, out, a, b):
             return _mul(g, b), _mul(g, a)
 
         def jvp(t, out, a, b):
-            dt = _product_dtype(a.type, b.type, what)
+            dt = _product_dtype(a.type, b.type)
             ta, tb = _tangent(t, "a"), _tangent(t, "b")
             fa, fb = _as_float(a, dt), _as_float(b, dt)
             return _sum_terms([None if ta is None else f"{spelling}({ta}, {fb})",
@@ -1035,20 +1058,20 @@ class solve:
     def type(a, b):
         _need_array(a, "np.linalg.solve", (2,))
         _need_array(b, "np.linalg.solve", (1, 2))
-        return Array(_product_dtype(a, b, "np.linalg.solve"), b.ndim)
+        return Array(_product_dtype(a, b), b.ndim)
 
     def primal(a, b):
-        dt = _product_dtype(a.type, b.type, "np.linalg.solve")
+        dt = _product_dtype(a.type, b.type)
         return f"np.linalg.solve({_as_float(a, dt)}, {_as_float(b, dt)})"
 
     def vjp(g, out, a, b):
-        dt = _product_dtype(a.type, b.type, "np.linalg.solve")
+        dt = _product_dtype(a.type, b.type)
         gb = f"np.linalg.solve({_atom(_as_float(a, dt))}.T, {g})"
         ga = f"-np.outer({gb}, {out})" if b.ndim == 1 else f"-({gb} @ {_atom(out)}.T)"
         return ga, gb
 
     def jvp(t, out, a, b):
-        dt = _product_dtype(a.type, b.type, "np.linalg.solve")
+        dt = _product_dtype(a.type, b.type)
         ta, tb = _tangent(t, "a"), _tangent(t, "b")
         if ta is None and tb is None:
             return None

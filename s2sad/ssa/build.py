@@ -329,6 +329,10 @@ class _Builder:
             return a
         if isinstance(a, Const) and isinstance(b, Const) and a == b and a is not UNDEF:
             return a
+        if isinstance(a, tuple) and b is UNDEF:  # e.g. a helper's tuple result, unset on the
+            b = (UNDEF,) * len(a)                # path that has not returned yet
+        if isinstance(b, tuple) and a is UNDEF:
+            a = (UNDEF,) * len(b)
         if isinstance(a, tuple) or isinstance(b, tuple):
             if not (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)):
                 raise UnsupportedSyntax(

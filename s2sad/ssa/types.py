@@ -142,8 +142,12 @@ def _array_rule_type(rule, op: Op, args: list):
             k += 1
     try:
         return rule.type(*values)
-    except ValueError as exc:
-        raise UnsupportedSyntax(f"{rule.name}: {exc}", op.loc, None) from None
+    except ValueError as exc:  # a rule says "reason" or "reason\nhint: what to write"
+        message, _, hint = str(exc).partition("\nhint: ")
+        raise UnsupportedSyntax(
+            f"{rule.name}: {message}", op.loc,
+            hint or f"docs/supported.md lists what {rule.name} accepts; its static parameters "
+            "(axis, keepdims, shapes' lengths) must be constants") from None
 
 
 def _elementwise_dtype(fn, args: list) -> Scalar:

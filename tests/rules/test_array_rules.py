@@ -289,6 +289,40 @@ def test_rule_in_python(rule):
                 (rule.name, sorted(given), case.values)
 
 
+DTYPE_DRAWS = 3
+
+
+def converted(sample: dict, dtype) -> dict:
+    """The sample with its float64 arrays in another dtype (integers: rounded, from 3x)."""
+    def convert(v):
+        if isinstance(v, np.ndarray) and v.dtype == np.float64:
+            return np.round(3 * v).astype(dtype) if dtype == np.int64 else v.astype(dtype)
+        if isinstance(v, tuple) and v and all(isinstance(x, np.ndarray) for x in v):
+            return tuple(convert(x) for x in v)
+        return v
+    return {k: convert(v) for k, v in sample.items()}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int64])
+@pytest.mark.parametrize("rule", RULES, ids=IDS)
+def test_rule_keeps_numpy_dtypes(rule, dtype):
+    """float32 data stays float32 where NumPy keeps it; integer data gives NumPy's result
+    dtype (matrix products are computed in float64 and converted back)."""
+    for seed in range(DTYPE_DRAWS):
+        case = Case(rule, converted(rule.sample(np.random.default_rng(seed)), dtype))
+        try:
+            want = case.reference()
+        except (TypeError, ValueError, np.linalg.LinAlgError):
+            continue  # NumPy itself refuses (a singular integer matrix, ...)
+        out = eval(rule.primal(*case.hook_args()), {"np": np, "rta": rta, **case.env})
+        out_type = rule.type(*case.type_args())
+        check_type(out_type, want, rule)
+        check_type(out_type, out, rule)
+        assert np.shape(out) == np.shape(want)
+        if rule.name not in UNDETERMINED:
+            np.testing.assert_allclose(out, want, rtol=1e-5, err_msg=rule.name)
+
+
 _KERNELS = {}
 
 
@@ -451,7 +485,7 @@ def test_max_gradient_goes_to_the_first_of_tied_winners():
     (np.prod, dict(axis=(0, 1), keepdims=False), [Array(FLOAT, 3)], "several axes"),
     (np.linalg.norm, dict(ord=None, axis=0, keepdims=False), [Array(FLOAT, 2)], "axis"),
     (np.linalg.norm, dict(ord="nuc", axis=None, keepdims=False), [Array(FLOAT, 2)], "nuc"),
-    (np.dot, {}, [Array(INT, 2), Array(INT, 1)], "integer"),
+    (np.dot, {}, [Array(FLOAT, 3), Array(FLOAT, 1)], "1-d and 2-d"),
     (np.sum, dict(axis=2, keepdims=False), [Array(FLOAT, 2)], "out of bounds"),
     (np.zeros, dict(dtype=np.int32), [Aux("tuple", 2)], "int32"),
     (np.full, dict(dtype=None), [INT, Array(FLOAT, 1)], "fill value"),
