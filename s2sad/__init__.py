@@ -11,9 +11,9 @@ __version__ = "0.1.0"
 
 # jit installs the import hook that lets other processes import generated modules by name
 from . import errors, jit  # noqa: E402, F401
-from .api import grad, jvp, value_and_grad  # noqa: E402
+from .api import grad, jacobian, jvp, value_and_grad, vjp  # noqa: E402
 from .api_markers import stop_gradient  # noqa: E402
 from .check import GradCheck, check_grad  # noqa: E402
 
-__all__ = ["grad", "value_and_grad", "jvp", "stop_gradient", "check_grad", "GradCheck",
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "stop_gradient", "check_grad", "GradCheck",
            "errors", "__version__"]

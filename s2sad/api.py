@@ -213,6 +213,84 @@ class Tangent(Derivative):
         return _scalar(value), _scalar(tangent)
 
 
+class VJP(Derivative):
+    """`vjp(f, wrt)`: call as `h(*args, cotangent)` -> `(value, grads)`, the gradient of
+    <cotangent, f(args)>: reverse mode for a function returning an array (cotangent of its
+    shape) or a number (cotangent a float)."""
+
+    mode = "vjp"
+
+    def __call__(self, *args_and_cotangent):
+        n = len(self._params)
+        if len(args_and_cotangent) != n + 1:
+            raise TypeError(f"{self.fn.__name__} vjp takes {n} arguments and a cotangent, got "
+                            f"{len(args_and_cotangent)} values")
+        args, cot = args_and_cotangent[:n], args_and_cotangent[n]
+        kinds = tuple(map(_kind, args))
+        spec = self._specs.get(kinds)
+        if spec is None:
+            spec = self._build(kinds, args)
+        self._last = spec
+        cot = np.asarray(cot, dtype=np.float64) if np.ndim(cot) else float(cot)
+        value, grads = spec.loaded(*args, cot)
+        if spec.loaded.compiled is None:
+            value, grads = _scalar(value), tuple(_scalar(g) for g in grads)
+        return value, (grads[0] if self._single else tuple(grads))
+
+
+def vjp(fn=None, wrt=0, jit: bool = True):
+    """Reverse mode with a cotangent: `vjp(f, wrt=0, jit=True)(*args, cotangent) -> (value,
+    grads)`."""
+    if fn is None:
+        return lambda f: VJP(f, wrt, jit)
+    return VJP(fn, wrt, jit)
+
+
+def jacobian(fn, wrt=0, mode: str = "auto", jit: bool = True):
+    """`jacobian(f, wrt=0, mode="auto")(*args)`: the Jacobian of f (shape `out.shape +
+    arg.shape` per wrt argument; a tuple for a tuple `wrt`). Forward sweeps, one per input
+    entry, when the inputs are fewer than the outputs; reverse sweeps, one per output entry,
+    otherwise; mode="forward" or "reverse" forces one."""
+    if mode not in ("auto", "forward", "reverse"):
+        raise ValueError(f"jacobian mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
+    forward, backward = Tangent(fn, wrt, jit), VJP(fn, wrt, jit)
+    single = forward._single
+
+    def jac(*args):
+        positions = forward.wrt
+        zeros = [np.zeros_like(np.asarray(args[i], dtype=np.float64)) if np.ndim(args[i])
+                 else 0.0 for i in positions]
+        value, _ = forward(*args, *zeros)
+        out_shape = np.shape(value)
+        in_sizes = [int(np.size(args[i])) for i in positions]
+        use_forward = mode == "forward" or (mode == "auto" and sum(in_sizes) < max(
+            1, int(np.prod(out_shape, dtype=np.int64))))
+        blocks = []
+        for k, i in enumerate(positions):
+            in_shape = np.shape(args[i])
+            J = np.zeros(out_shape + in_shape)
+            if use_forward:
+                for idx in np.ndindex(in_shape):
+                    tangents = list(zeros)
+                    t = np.zeros(in_shape)
+                    t[idx] = 1.0
+                    tangents[k] = t if in_shape else 1.0
+                    J[(...,) + idx] = forward(*args, *tangents)[1]
+            blocks.append(J)
+        if not use_forward:
+            for idx in np.ndindex(out_shape):
+                cot = np.zeros(out_shape)
+                cot[idx] = 1.0
+                grads = backward(*args, cot if out_shape else 1.0)[1]
+                grads = (grads,) if single else grads
+                for J, g in zip(blocks, grads):
+                    J[idx] = g
+        return blocks[0] if single else tuple(blocks)
+
+    jac.forward, jac.reverse = forward, backward
+    return jac
+
+
 def jvp(fn=None, wrt=0, jit: bool = True):
     """Forward mode: `jvp(f, wrt=0, jit=True)(*args, *tangents) -> (value, tangent_out)`."""
     if fn is None:

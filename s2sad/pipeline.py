@@ -102,10 +102,12 @@ def adjoint(fn, arg_types: list[Scalar], wrt: list[int], jit_on: bool,
             mode: str = "reverse") -> Adjoint:
     """Generate, emit and load the derivative of `fn` for `arg_types`.
 
-    mode "reverse": `(args) -> (value, grads)`; mode "forward": `(args, tangents) -> (value,
+    mode "reverse": `(args) -> (value, grads)`; "vjp": `(args, cotangent) -> (value, grads)`;
+    mode "forward": `(args, tangents) -> (value,
     tangent)`. Both share every pass up to `activity`."""
-    transform = reverse.generate if mode == "reverse" else forward.generate
-    suffix = "adjoint" if mode == "reverse" else "tangent"
+    transform = {"reverse": reverse.generate, "forward": forward.generate,
+                 "vjp": lambda *a: reverse.generate(*a, cotangent=True)}[mode]
+    suffix = "tangent" if mode == "forward" else "adjoint"
     where = getattr(fn, "__qualname__", repr(fn))
     ssa = build_ssa(fn)  # rebuilt per signature: types are written into the values
     steps = (

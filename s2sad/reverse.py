@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from . import emit
 from .emit import assign, augassign, call, name
-from .errors import UnsupportedSyntax
+from .errors import NonScalarOutput, UnsupportedSyntax
 from .naming import Namer
 from .rules import lookup
 from .rules import arrays as array_rules
@@ -425,8 +425,9 @@ def _rematerialize(plan: Plan, needed: dict, loops: list) -> None:
 
 # ---------------------------------------------------------------------------------- generator
 class Generator:
-    def __init__(self, fn: Function, plan: Plan, wrt: list[Value]):
+    def __init__(self, fn: Function, plan: Plan, wrt: list[Value], cotangent: bool = False):
         self.fn, self.plan, self.wrt = fn, plan, wrt
+        self.cotangent = cotangent
         self.namer = Namer(rep=plan.mem.rep)
         for p in fn.params:
             self.namer.name(p)
@@ -1027,7 +1028,8 @@ class Generator:
     def function(self, func_name: str) -> ast.FunctionDef:
         fwd = self.forward(self.fn.body)
         self.last_comment = None
-        seed = self.accumulate(self.fn.result, ast.Constant(1.0)) \
+        cot = self.namer.fresh("cotangent") if self.cotangent else None
+        seed = self.accumulate(self.fn.result, name(cot) if cot else ast.Constant(1.0)) \
             if isinstance(self.fn.result, Value) else []
         params = [assign(self.adj(p), self.zero_of(p)) for p in self.fn.params
                   if self.plan.is_active(p)]
@@ -1047,7 +1049,8 @@ class Generator:
         body = tapes + [emit.Comment("---- forward sweep ----")] + fwd + \
             [emit.Comment("---- reverse sweep ----")] + params + rev + [ret]
         args = ast.arguments(posonlyargs=[], args=[ast.arg(arg=self.namer.name(p))
-                                                   for p in self.fn.params],
+                                                   for p in self.fn.params] +
+                             ([ast.arg(arg=cot)] if cot else []),
                              vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
         func = ast.FunctionDef(name=func_name, args=args, body=body, decorator_list=[],
                                returns=None, type_comment=None)
@@ -1118,6 +1121,16 @@ def _parallel_copy(targets: list[str], values: list[ast.expr]) -> list:
     return [assign(t, v) for t, v in pairs]
 
 
-def generate(fn: Function, active: set, wrt: list[Value], func_name: str) -> ast.FunctionDef:
+def generate(fn: Function, active: set, wrt: list[Value], func_name: str,
+             cotangent: bool = False) -> ast.FunctionDef:
+    """The adjoint `(args) -> (value, grads)`; with `cotangent`, `(args, cot) -> (value,
+    grads)`, seeding the result's adjoint with `cot` (a vector-Jacobian product)."""
+    result = fn.result
+    if not cotangent and isinstance(result, Value) and isinstance(result.type, Array):
+        raise NonScalarOutput(
+            f"'{fn.name}' returns a {result.type.ndim}-d array; grad differentiates a function "
+            "returning one number", fn.loc,
+            "reduce it to a number (e.g. np.sum(...)), or use s2sad.vjp(f)(*args, cotangent) "
+            "for the vector-Jacobian product")
     plan = make_plan(fn, active)
-    return Generator(fn, plan, wrt).function(func_name)
+    return Generator(fn, plan, wrt, cotangent).function(func_name)

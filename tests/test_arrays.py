@@ -100,3 +100,20 @@ def test_float32_gradients_stay_float32(backend, derivatives):
     g = derivatives.grad(ap.rosenbrock, 0, backend)(x)
     assert g.dtype == np.float32
     np.testing.assert_allclose(g, fd_array(ap.rosenbrock, (X6,), 0), rtol=1e-3, atol=1e-2)
+
+
+def sorts(x):
+    return np.sum(np.sort(x) * x)  # no rule for np.sort
+
+
+def test_a_numpy_function_without_a_rule_is_named_at_its_line_with_how_to_add_one():
+    from s2sad import grad
+    from s2sad.errors import NoDerivativeRule
+    with pytest.raises(NoDerivativeRule) as info:
+        grad(sorts, jit=False)(X6)
+    err = info.value
+    assert "numpy.sort" in err.message and "docs/supported.md" in err.hint
+    assert "register" in err.hint and "array_op" in err.hint
+    import inspect
+    lines, start = inspect.getsourcelines(sorts)
+    assert err.loc.line == start + 1

@@ -3,12 +3,15 @@ against finite differences, its JVP against its VJP (the dot-product test), and 
 templates compiled by Numba in nopython mode. Plus the run-time helpers the generator calls
 directly (rta.sum_to, rta.scatter_add)."""
 
-import contextlib
 import itertools
 import operator
-import warnings
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
 
-import numba
 import numpy as np
 import pytest
 
@@ -17,10 +20,12 @@ import s2sad.runtime_arrays as rta
 from s2sad.rules.arrays import ARRAY_OPS, Src
 from s2sad.ssa.nodes import BOOL, F32, FLOAT, INT, Array, Aux
 
+pytestmark = pytest.mark.filterwarnings("ignore::numba.core.errors.NumbaPerformanceWarning")
+
 RULES = list({id(rule): rule for rule in ARRAY_OPS.values()}.values())
 IDS = [rule.name for rule in RULES]
 PYTHON_DRAWS = 20  # samples per rule checked in Python (each draws axis, keepdims, shapes...)
-NUMBA_VARIANTS = 3  # of those, how many distinct generated kernels are compiled per rule
+NUMBA_VARIANTS = 2  # of those, how many distinct generated kernels are compiled per rule
 UNDETERMINED = {"empty", "empty_like"}  # values are whatever memory held: shape/dtype only
 DTYPES = {np.dtype(np.float64): FLOAT, np.dtype(np.float32): F32, np.dtype(np.int64): INT,
           np.dtype(np.bool_): BOOL}
@@ -289,7 +294,7 @@ def test_rule_in_python(rule):
                 (rule.name, sorted(given), case.values)
 
 
-DTYPE_DRAWS = 3
+DTYPE_DRAWS = 2
 
 
 def converted(sample: dict, dtype) -> dict:
@@ -321,133 +326,6 @@ def test_rule_keeps_numpy_dtypes(rule, dtype):
         assert np.shape(out) == np.shape(want)
         if rule.name not in UNDETERMINED:
             np.testing.assert_allclose(out, want, rtol=1e-5, err_msg=rule.name)
-
-
-_KERNELS = {}
-
-
-def kernel_lines(case, with_derivatives: bool) -> tuple[list, list, str]:
-    """Parameters, body lines and result of one case's part of a Numba kernel: the primal, the
-    VJP accumulated as the generator does (`b_x = zeros; b_x += cot`) and the JVP."""
-    rule, k = case.rule, case.prefix
-    args = case.hook_args()
-    slots = case.diff_slots()
-    lines = [f"{k}out = {rule.primal(*args)}"]
-    if not with_derivatives:
-        return list(case.env), lines, f"{k}out"
-    out_type = rule.type(*case.type_args())
-    cots = cotangent_slots(case, rule.vjp(Src(f"{k}g", out_type), Src(f"{k}out", out_type),
-                                          *args))
-    for _, _, n in slots:
-        zero = f"np.zeros_like({n})" if isinstance(case.env[n], np.ndarray) else "0.0"
-        lines.append(f"b_{n} = {zero}")
-        if cots.get(n) is not None:
-            lines.append(f"b_{n} += {cots[n]}")
-    t = tangent_srcs(case, {n: None for _, _, n in slots}, slots)
-    jvp = rule.jvp(t, Src(f"{k}out", out_type), *args)
-    lines.append(f"{k}tan = {'0.0' if jvp is None else jvp}")
-    params = list(case.env) + [f"{k}g"] + [f"t_{n}" for _, _, n in slots]
-    bars = "".join(f"b_{n}, " for _, _, n in slots)
-    return params, lines, f"({k}out, ({bars}), {k}tan)"
-
-
-def kernel_source(parts) -> str:
-    """One function for all the cases of a rule: the code the cases share (the NumPy and
-    LAPACK implementations they call) is generated and linked once, not once per case."""
-    params = [p for ps, _, _ in parts for p in ps]
-    body = [line for _, lines, _ in parts for line in lines]
-    results = ", ".join(r for _, _, r in parts)
-    return (f"def kernel({', '.join(params)}):\n" + "".join(f"    {x}\n" for x in body)
-            + f"    return ({results},)\n")
-
-
-def compiled(source: str):
-    if source not in _KERNELS:
-        ns = {"np": np, "rta": rta}
-        exec(source, ns)
-        _KERNELS[source] = numba.njit(ns["kernel"])
-    return _KERNELS[source]
-
-
-class _LoadOnly:
-    """A helper's on-disk cache that still loads but does not save."""
-
-    def __init__(self, cache):
-        self._cache = cache
-
-    def load_overload(self, sig, target_context):
-        return self._cache.load_overload(sig, target_context)
-
-    def save_overload(self, sig, cres):
-        pass
-
-    def __getattr__(self, name):
-        return getattr(self._cache, name)
-
-
-@contextlib.contextmanager
-def unoptimized_compiles():
-    """Skip LLVM's optimizer, which is most of Numba's compile time: the kernels only have to
-    type-check, compile and run once on tiny inputs. The helpers they call were compiled at the
-    normal level by the Python run before; one compiled here is kept out of the on-disk cache
-    so that no unoptimized code outlives the test."""
-    helpers = [f for f in vars(rta).values() if isinstance(f, numba.core.registry.CPUDispatcher)]
-    saved_opt, saved_caches = numba.core.config.OPT, [f._cache for f in helpers]
-    numba.core.config.OPT = type(saved_opt)(0)
-    for f in helpers:
-        f._cache = _LoadOnly(f._cache)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", numba.NumbaPerformanceWarning)
-            yield
-    finally:
-        numba.core.config.OPT = saved_opt
-        for f, cache in zip(helpers, saved_caches):
-            f._cache = cache
-
-
-@pytest.mark.parametrize("rule", RULES, ids=IDS)
-def test_rule_compiles_in_numba(rule):
-    seen, parts, inputs, expected = set(), [], [], []
-    for seed in range(PYTHON_DRAWS):
-        rng = np.random.default_rng(1000 * seed + 7)
-        case = Case(rule, rule.sample(rng), prefix=f"v{len(parts)}_")
-        want = case.reference()
-        differentiable = is_float(want) and bool(case.diff_slots())
-        part = kernel_lines(case, differentiable)
-        variant = "\n".join(part[1]).replace(case.prefix, "")
-        if variant in seen:
-            continue  # the same code again: compiling it would prove nothing new
-        seen.add(variant)
-        if differentiable:
-            g = rng.normal(size=np.shape(want)) if np.ndim(want) else float(rng.normal())
-            tangents = {n: rng.normal(size=np.shape(case.env[n])) if np.ndim(case.env[n])
-                        else float(rng.normal()) for _, _, n in case.diff_slots()}
-            expected.append((case, run_python(case, g, tangents)))
-            inputs += [*case.env.values(), g, *tangents.values()]
-        else:
-            expected.append((case, None))
-            inputs += list(case.env.values())
-        parts.append(part)
-        if len(parts) == NUMBA_VARIANTS:
-            break
-    source = kernel_source(parts)
-    with unoptimized_compiles():
-        results = compiled(source)(*inputs)
-    for (case, python), got in zip(expected, results):
-        if python is None:  # no derivatives: the primal only
-            check_value(got, case.reference(), rule)
-            check_type(rule.type(*case.type_args()), got, rule)
-            continue
-        (py_out, py_bars, py_tan), (out, bars, tan) = python, got
-        check_value(out, py_out, rule)
-        check_type(rule.type(*case.type_args()), out, rule)
-        assert len(bars) == len(py_bars)
-        for bar, n in zip(bars, py_bars):
-            np.testing.assert_allclose(bar, py_bars[n], rtol=1e-10, atol=1e-12,
-                                       err_msg=f"{rule.name}: cotangent of {n}\n{source}")
-        np.testing.assert_allclose(tan, 0.0 if py_tan is None else py_tan, rtol=1e-10,
-                                   atol=1e-12, err_msg=f"{rule.name}: tangent\n{source}")
 
 
 # ------------------------------------------------------------------------- chosen corners
@@ -561,3 +439,173 @@ def test_scatter_add_accumulates_repeated_indices():
         got = rta.scatter_add(target, index, values)
         np.testing.assert_allclose(got, want)
         np.testing.assert_allclose(target, want)  # in place
+
+
+# ------------------------------------------------------------------------- Numba
+
+
+def kernel_lines(case, with_derivatives: bool) -> tuple[list, list, str]:
+    """Parameters, body lines and result of one case's part of a Numba kernel: the primal, the
+    VJP accumulated as the generator does (`b_x = zeros; b_x += cot`) and the JVP."""
+    rule, k = case.rule, case.prefix
+    args = case.hook_args()
+    slots = case.diff_slots()
+    lines = [f"{k}out = {rule.primal(*args)}"]
+    if not with_derivatives:
+        return list(case.env), lines, f"{k}out"
+    out_type = rule.type(*case.type_args())
+    cots = cotangent_slots(case, rule.vjp(Src(f"{k}g", out_type), Src(f"{k}out", out_type),
+                                          *args))
+    for _, _, n in slots:
+        zero = f"np.zeros_like({n})" if isinstance(case.env[n], np.ndarray) else "0.0"
+        lines.append(f"b_{n} = {zero}")
+        if cots.get(n) is not None:
+            lines.append(f"b_{n} += {cots[n]}")
+    t = tangent_srcs(case, {n: None for _, _, n in slots}, slots)
+    jvp = rule.jvp(t, Src(f"{k}out", out_type), *args)
+    lines.append(f"{k}tan = {'0.0' if jvp is None else jvp}")
+    params = list(case.env) + [f"{k}g"] + [f"t_{n}" for _, _, n in slots]
+    bars = "".join(f"b_{n}, " for _, _, n in slots)
+    return params, lines, f"({k}out, ({bars}), {k}tan)"
+
+
+def numba_job(rule):
+    """Up to NUMBA_VARIANTS distinct kernels from the rule's draws, fused into one function (the
+    NumPy and LAPACK code they share is compiled once): its source, its arguments, and per
+    case the (case, g, tangents) to check the results against."""
+    seen, parts, inputs, cases = set(), [], [], []
+    for seed in range(PYTHON_DRAWS):
+        rng = np.random.default_rng(1000 * seed + 7)
+        case = Case(rule, rule.sample(rng), prefix=f"v{len(parts)}_")
+        want = case.reference()
+        differentiable = is_float(want) and bool(case.diff_slots())
+        part = kernel_lines(case, differentiable)
+        variant = "\n".join(part[1]).replace(case.prefix, "")
+        if variant in seen:
+            continue  # the same code again: compiling it would prove nothing new
+        seen.add(variant)
+        if differentiable:
+            g = rng.normal(size=np.shape(want)) if np.ndim(want) else float(rng.normal())
+            tangents = {n: rng.normal(size=np.shape(case.env[n])) if np.ndim(case.env[n])
+                        else float(rng.normal()) for _, _, n in case.diff_slots()}
+            cases.append((case, g, tangents))
+            inputs += [*case.env.values(), g, *tangents.values()]
+        else:
+            cases.append((case, None, None))
+            inputs += list(case.env.values())
+        parts.append(part)
+        if len(parts) == NUMBA_VARIANTS:
+            break
+    params = [p for ps, _, _ in parts for p in ps]
+    body = "".join(f"    {line}\n" for _, lines, _ in parts for line in lines)
+    source = (f"def kernel({', '.join(params)}):\n{body}"
+              f"    return ({''.join(r + ', ' for _, _, r in parts)})\n")
+    return source, inputs, cases
+
+
+WORKER = """
+import pickle, sys, warnings
+import numba, numpy as np
+import s2sad.runtime_arrays as rta
+
+
+class LoadOnly:  # helpers compiled here at NUMBA_OPT=0 must not reach the on-disk cache
+    def __init__(self, cache):
+        self.cache = cache
+
+    def save_overload(self, sig, cres):
+        pass
+
+    def __getattr__(self, name):
+        return getattr(self.cache, name)
+
+
+for f in vars(rta).values():
+    if isinstance(f, numba.core.registry.CPUDispatcher):
+        f._cache = LoadOnly(f._cache)
+warnings.simplefilter("ignore")
+with open(sys.argv[1], "rb") as file:
+    jobs = pickle.load(file)
+results = {}
+for name, (source, inputs) in jobs.items():
+    try:
+        ns = {"np": np, "rta": rta}
+        exec(source, ns)
+        results[name] = (True, numba.njit(ns["kernel"])(*inputs))
+    except Exception as exc:
+        results[name] = (False, f"{type(exc).__name__}: {exc}")
+with open(sys.argv[2], "wb") as file:
+    pickle.dump(results, file)
+"""
+
+
+class NumbaWorker:
+    """Compiles the kernels in a child process while this one runs the Python checks: Numba's
+    compiling is most of this module's time, and it runs in parallel there. The child skips
+    LLVM's optimizer (NUMBA_OPT=0): the kernels only have to type-check, compile and run once.
+    """
+
+    def __init__(self, rules):
+        self.jobs = {rule.name: numba_job(rule) for rule in rules}
+        self.dir = tempfile.mkdtemp(prefix="s2sad-array-rules-")
+        jobs = os.path.join(self.dir, "jobs.pkl")
+        with open(jobs, "wb") as file:
+            pickle.dump({k: (source, inputs) for k, (source, inputs, _) in self.jobs.items()},
+                        file)
+        self.results_path = os.path.join(self.dir, "results.pkl")
+        self.log = open(os.path.join(self.dir, "log.txt"), "w+")
+        repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env = dict(os.environ, NUMBA_OPT="0",
+                   PYTHONPATH=os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")]))
+        self.proc = subprocess.Popen([sys.executable, "-c", WORKER, jobs, self.results_path],
+                                     env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.results = None
+
+    def result(self, name):
+        if self.results is None:
+            self.proc.wait(timeout=900)
+            if self.proc.returncode != 0 or not os.path.exists(self.results_path):
+                self.log.seek(0)
+                raise RuntimeError(f"the Numba worker failed:\n{self.log.read()[-5000:]}")
+            with open(self.results_path, "rb") as file:
+                self.results = pickle.load(file)
+        return self.results[name]
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def numba_worker(request):
+    """Started with the module's first test, so it compiles while the others run."""
+    rules = [item.callspec.params["rule"] for item in request.session.items
+             if getattr(item, "function", None) is test_rule_compiles_in_numba]
+    worker = NumbaWorker(rules) if rules else None
+    yield worker
+    if worker is not None:
+        worker.close()
+
+
+@pytest.mark.parametrize("rule", RULES, ids=IDS)
+def test_rule_compiles_in_numba(rule, numba_worker):
+    source, _, cases = numba_worker.jobs[rule.name]
+    ok, results = numba_worker.result(rule.name)
+    assert ok, f"{rule.name}: the templates do not compile in nopython mode: {results}\n{source}"
+    for (case, g, tangents), got in zip(cases, results):
+        if g is None:  # no derivatives: the primal only
+            check_value(got, case.reference(), rule)
+            check_type(rule.type(*case.type_args()), got, rule)
+            continue
+        (py_out, py_bars, py_tan), (out, bars, tan) = run_python(case, g, tangents), got
+        check_value(out, py_out, rule)
+        check_type(rule.type(*case.type_args()), out, rule)
+        assert len(bars) == len(py_bars)
+        for bar, n in zip(bars, py_bars):
+            np.testing.assert_allclose(bar, py_bars[n], rtol=1e-10, atol=1e-12,
+                                       err_msg=f"{rule.name}: cotangent of {n}\n{source}")
+        np.testing.assert_allclose(tan, 0.0 if py_tan is None else py_tan, rtol=1e-10,
+                                   atol=1e-12, err_msg=f"{rule.name}: tangent\n{source}")
