@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, inline="always")  # inlined: a push costs a compare, not a call
+@njit(cache=True)
 def grow(tape, need):
     """Return `tape`, or a copy at least twice as long when it holds fewer than `need` slots.
 

@@ -375,28 +375,28 @@ def _reduce_flat(src, g_shape, t_shape, out):
             d -= 1
 
 
-@njit(cache=True)
-def _reduce_to(g, like):
-    out = np.zeros(like.shape, g.dtype)
-    _reduce_flat(np.ascontiguousarray(g).reshape(-1), np.array(g.shape), np.array(like.shape),
-                 out.reshape(-1))
-    return out
-
-
 @overload(_sum_to)
 def _sum_to_nb(g, like):
     if not (isinstance(g, types.Array) and isinstance(like, types.Array)):
         return None
     if like.ndim > g.ndim:
         raise TypeError("sum_to: the target has more dimensions than the cotangent")
-    if like.ndim < g.ndim:
-        return lambda g, like: _reduce_to(g, like)
+
+    def reduced(g, like):
+        out = np.zeros(like.shape, g.dtype)
+        _reduce_flat(np.ascontiguousarray(g).reshape(-1), np.array(g.shape),
+                     np.array(like.shape), out.reshape(-1))
+        return out
 
     def same_rank(g, like):  # only here can the result be g itself
         if g.shape == like.shape:
             return g
-        return _reduce_to(g, like)
-    return same_rank
+        out = np.zeros(like.shape, g.dtype)
+        _reduce_flat(np.ascontiguousarray(g).reshape(-1), np.array(g.shape),
+                     np.array(like.shape), out.reshape(-1))
+        return out
+
+    return same_rank if like.ndim == g.ndim else reduced
 
 
 @njit(cache=True)

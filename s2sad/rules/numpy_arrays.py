@@ -245,6 +245,11 @@ def _expand(x, axes) -> str:
     return str(x)
 
 
+def _dtype_of(x):
+    """The element dtype of an operand's type (None for numbers and untyped operands)."""
+    return x.type.dtype if isinstance(getattr(x, "type", None), Array) else None
+
+
 def _keep(result, axes, ndim: int, keepdims: bool, dtype=None) -> str:
     """A reduction's result with the reduced axes kept as size 1 when keepdims is set (a
     float32 result must say so: the scalar it is built from computes in float64)."""
@@ -349,7 +354,7 @@ class sum_:
         if ta is None:
             return None
         axes = _axes(axis, a.ndim)
-        return _keep(_np_sum(ta, axes, a.ndim), axes, a.ndim, keepdims)
+        return _keep(_np_sum(ta, axes, a.ndim), axes, a.ndim, keepdims, _dtype_of(out))
 
 
 @array_op(np.mean, sig="a, axis=None, keepdims=False", static=("axis", "keepdims"),
@@ -410,7 +415,7 @@ class prod:
         axes = _axes(axis, a.ndim)
         k = _one_axis(axes, a.ndim, "np.prod")
         terms = _mul(ta, f"rta.prod_others({a}, {k})")
-        return _keep(_np_sum(terms, axes, a.ndim), axes, a.ndim, keepdims)
+        return _keep(_np_sum(terms, axes, a.ndim), axes, a.ndim, keepdims, _dtype_of(out))
 
 
 def _extremum(name: str, helper: str, mask: str):
@@ -441,7 +446,7 @@ def _extremum(name: str, helper: str, mask: str):
             axes = _axes(axis, a.ndim)
             k = _one_axis(axes, a.ndim, f"np.{name}")
             picked = _mul(ta, f"rta.{mask}({a}, {k})")
-            return _keep(_np_sum(picked, axes, a.ndim), axes, a.ndim, keepdims)
+            return _keep(_np_sum(picked, axes, a.ndim), axes, a.ndim, keepdims, _dtype_of(out))
 
     rule.__name__ = rule.__qualname__ = name
     return rule
@@ -513,7 +518,7 @@ class var:
         k = _one_axis(axes, a.ndim, "np.var")
         dot = _np_sum(_mul(f"rta.centered({a}, {k})", ta), axes, a.ndim)
         scaled = f"{dot} * (2.0 / {_denominator(a, axes, ddof)})"
-        return _keep(scaled, axes, a.ndim, keepdims)
+        return _keep(scaled, axes, a.ndim, keepdims, _dtype_of(out))
 
 
 @array_op(np.std, sig="a, axis=None, ddof=0, keepdims=False",
@@ -544,7 +549,8 @@ class std:
         axes = _axes(axis, a.ndim)
         k = _one_axis(axes, a.ndim, "np.std")
         dot = _np_sum(_mul(f"rta.centered({a}, {k})", ta), axes, a.ndim)
-        kept = _keep(f"{dot} / {_denominator(a, axes, ddof)}", axes, a.ndim, keepdims)
+        kept = _keep(f"{dot} / {_denominator(a, axes, ddof)}", axes, a.ndim, keepdims,
+                     _dtype_of(out))
         return f"{_factor(kept)} / {_atom(out)}"
 
 
@@ -694,7 +700,7 @@ class norm:
         if tx is None:
             return None
         return _keep(_np_sum(_mul(_norm_direction(x, out, ord, axis), tx), None, x.ndim),
-                     None, x.ndim, keepdims)
+                     None, x.ndim, keepdims, _dtype_of(out))
 
 
 _ORD_TEXT = {"1": "1", "inf": "np.inf", "-inf": "-np.inf"}
@@ -1141,7 +1147,7 @@ def _reshape_sample(rng):
     a = rng.normal(size=dims)
     n = a.size
     options = [n, -1, (n,), (1, n), (n, 1, 1)]
-    if dims[0] * 1 != n:
+    if len(dims) > 1:
         options += [(dims[0], -1), (-1, dims[-1]), (dims[0], n // dims[0])]
     return dict(a=a, shape=_pick(rng, options))
 

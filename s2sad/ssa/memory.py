@@ -190,11 +190,18 @@ def _loop(loop, m: Memory) -> None:
     # initial array or any array a later iteration hands it: say so, and look again.
     perm = swapped(loop, m)
     loose = [c for c in arrays if id(c.header) not in candidates and id(c) not in perm]
+    # An array allocated in the body and handed on is, in the next iteration, an earlier
+    # allocation than the one the body makes then: a distinct token, so the two never clash.
+    inside = {id(v) for item in walk(loop.body) for v in defined(item)}
+
+    def earlier(ids):
+        return frozenset(("earlier", x) if x in inside else x for x in ids)
+
     for _ in range(3 if loose else 0):
         grown = False
         for c in loose:
-            wider = m.mem[id(c.header)] | m.mem.get(id(c.init), frozenset()) | m.mem.get(
-                id(c.next), frozenset())
+            wider = m.mem[id(c.header)] | m.mem.get(id(c.init), frozenset()) | earlier(
+                m.mem.get(id(c.next), frozenset()))
             if wider != m.mem[id(c.header)]:
                 m.mem[id(c.header)], grown = wider, True
         if not grown:

@@ -294,7 +294,7 @@ def test_rule_in_python(rule):
                 (rule.name, sorted(given), case.values)
 
 
-DTYPE_DRAWS = 2
+DTYPE_DRAWS = 1
 
 
 def converted(sample: dict, dtype) -> dict:
