@@ -1,7 +1,11 @@
 """The whole compiler, in order. Reading this file tells you every pass s2sad runs.
 
     fn ─ frontend: source → fence → normalize ─ ssa: build → prune → hoist → verify
-       ─ specialize: types → activity ─ reverse | forward → simplify ─ emit (astor) ─ jit (Numba)
+       ─ specialize: types → activity ─ reverse | vjp | forward → simplify ─ emit (astor)
+       ─ jit (Numba)
+
+(reverse and forward begin with `ssa.memory`: which array values share a variable, which are
+views, and the aliasing hazards refused with a located error.)
 
 The frontend and SSA passes run once per argument signature (float/int/bool per argument, like
 Numba's own dispatcher) because `types` writes into the values; they take milliseconds, while
