@@ -15,5 +15,5 @@ from .api import grad, jacobian, jvp, value_and_grad, vjp  # noqa: E402
 from .api_markers import stop_gradient  # noqa: E402
 from .check import GradCheck, check_grad  # noqa: E402
 
-__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "stop_gradient", "check_grad", "GradCheck",
-           "errors", "__version__"]
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "stop_gradient", "check_grad",
+           "GradCheck", "errors", "__version__"]

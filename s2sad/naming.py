@@ -14,8 +14,9 @@ import keyword
 from .ssa.nodes import Value
 
 # Names the generated module itself binds at top level.
-MODULE_NAMES = {"math", "np", "rta", "grow", "push_array", "scatter_add2", "trip_count", "range", "float", "int", "abs", "min", "max",
-                "round", "len", "bool", "pow", "True", "False", "None"}
+MODULE_NAMES = {"math", "np", "rta", "grow", "push_array", "scatter_add2", "trip_count", "range",
+                "float", "int", "abs", "min", "max", "round", "len", "bool", "pow", "True",
+                "False", "None"}
 
 
 class Namer:

@@ -17,17 +17,16 @@ from __future__ import annotations
 import ast
 import operator
 from collections import Counter
+from dataclasses import dataclass, field
 
 import numpy as np
-from dataclasses import dataclass, field
 
 from . import emit
 from .emit import assign, augassign, call, name
 from .errors import NonScalarOutput, UnsupportedSyntax
 from .naming import Namer
-from .rules import lookup
 from .rules import arrays as array_rules
-from .rules import lookup_array
+from .rules import lookup, lookup_array
 from .ssa import memory, types
 from .ssa.nodes import (
     BOOL,

@@ -478,6 +478,5 @@ def _substitute(expr: ast.expr, mapping: dict[str, ast.expr]) -> ast.expr:
     return _fold(_Subst(mapping).visit(copy.deepcopy(expr)))
 
 
-from . import arrays  # noqa: E402
-from . import mathfuncs, numpy_elementwise, operators  # noqa: E402, F401  (fill RULES)
-from . import numpy_arrays  # noqa: E402, F401  (fill arrays.ARRAY_OPS)
+# fill RULES, ARRAY_PARTIALS and arrays.ARRAY_OPS
+from . import arrays, mathfuncs, numpy_arrays, numpy_elementwise, operators  # noqa: E402, F401

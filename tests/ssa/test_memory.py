@@ -31,7 +31,7 @@ def recurrence(x):
 def swap_buffers(u0, n):
     u = u0.copy()
     v = np.zeros(u0.shape[0])
-    for t in range(n):
+    for _ in range(n):
         for i in range(1, u0.shape[0] - 1):
             v[i] = 0.5 * u[i] + 0.25 * (u[i - 1] + u[i + 1])
         u, v = v, u
@@ -41,7 +41,7 @@ def swap_buffers(u0, n):
 def aliased_buffers(u0, n):
     u = u0.copy()
     v = np.zeros(u0.shape[0])
-    for t in range(n):
+    for _ in range(n):
         for i in range(1, u0.shape[0] - 1):
             v[i] = 0.5 * u[i] + 0.25 * (u[i - 1] + u[i + 1])
         u = v  # ERROR: from now on u and v are one array, written through v
