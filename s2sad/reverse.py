@@ -900,8 +900,9 @@ class Generator:
             return self.rev_setitem(op)
         if op.fn in (make_slice, make_tuple, shape_of, size_of, ndim_of):
             return []
-        if id(op.result) in self.plan.mem.view:
-            return []  # x.T: its adjoint is bx.T, already shared
+        if id(op.result) in self.plan.mem.view or (
+                op.args and self.plan.mem.rep(op.result) is self.plan.mem.rep(op.args[0])):
+            return []  # x.T, np.asarray(x): the adjoint is already shared with x's
         if array_rules.lookup(op.fn) is not None:
             return self.rev_array_rule(op)
         rule = rule_of(op)

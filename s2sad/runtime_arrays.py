@@ -10,8 +10,10 @@ Numba build call the same code.
 An axis reduction views its operand as lines along the axis: a contiguous `(pre, n, post)` array
 (`_lines`), which works for any number of dimensions without generating code per `ndim`. The few
 places that must build a tuple whose length depends on `ndim` (a reduced shape) use
-`numba.extending.overload`, which sees the array types when it is compiled. Helpers take
-non-negative or negative int axes; those documented so also take `None` (the flattened array).
+`numba.extending.overload`, which sees the array types when it is compiled; the stubs it
+overloads (`_lines`, `_finish`, `_batch`, `_sum_to`) keep a NumPy body that says what the
+compiled code does. Helpers take non-negative or negative int axes; those documented so also
+take `None` (the flattened array).
 """
 
 from __future__ import annotations
@@ -345,7 +347,7 @@ def matmul(a, b):
 
 
 def _sum_to(g, like):
-    """Pure-Python twin of the overload below (used only outside Numba)."""
+    """What the overload below compiles (sum_to is always compiled)."""
     lead = g.ndim - like.ndim
     axes = tuple(range(lead)) + tuple(
         lead + d for d in range(like.ndim) if like.shape[d] == 1 and g.shape[lead + d] != 1)

@@ -31,6 +31,10 @@ NO_MIRROR = {
     # The array-rule mechanism (templates, Src, type helpers) is exercised rule by rule in
     # rules/test_numpy_arrays.py and through the compiler in test_array_corpus.py.
     "rules/arrays.py",
+    # Run-time helpers of the array rules: each is called, in Python and compiled by Numba, by
+    # the templates swept in rules/test_numpy_arrays.py (sum_to for every ndim pair up to 4,
+    # scatter_add with repeated and negative indices, the axis reductions).
+    "runtime_arrays.py",
     # IR dataclasses with no behaviour beyond `walk`/`defined`/`uses`; built by hand in
     # ssa/test_printer.py and ssa/test_verify.py and walked by every ssa test.
     "ssa/nodes.py",

@@ -61,16 +61,15 @@ def render() -> str:
         pass
 
     out = [HEADER]
-    scalar = sorted(((_name(p), r) for p, r in rules.RULES.items()
+    scalar = sorted(((_name(p), p, r) for p, r in rules.RULES.items()
                      if r.kind == "partials"), key=lambda x: x[0])
     out.append("## Elementwise functions and operators (partial derivatives)\n")
     out.append("Work on numbers and, where marked, elementwise on arrays with NumPy "
                "broadcasting (cotangents are summed back to each operand's shape).\n")
     out.append("| function | arrays | partial derivatives (rule body) |")
     out.append("| --- | --- | --- |")
-    for name, rule in scalar:
-        arr = "yes" if rule.vectorizable or any(
-            p in rules.ARRAY_PARTIALS for p in rule.primals) else "numbers only"
+    for name, primal, rule in scalar:
+        arr = "yes" if rules.lookup_array(primal) is not None else "numbers only"
         body = " ; ".join(_body_text(rule))
         out.append(f"| `{name}` | {arr} | `{body}` |")
     for p, rule in sorted(rules.ARRAY_PARTIALS.items(), key=lambda x: _name(x[0])):

@@ -102,7 +102,10 @@ def _tangents(t, name, n) -> list:
 
 
 def _ndim(t) -> int:
-    return t.ndim if isinstance(t, Array) else 0
+    """The number of dimensions of a type, or of an operand (Src)."""
+    if isinstance(t, Array):
+        return t.ndim
+    return _ndim(t.type) if hasattr(t, "type") else 0
 
 
 def _scalar(dtype: Scalar) -> Scalar:
@@ -630,92 +633,118 @@ class cumprod:
 
 
 def _norm_sample(rng):
-    kind = _pick(rng, ["vec", "vec", "mat", "nd"])
-    if kind == "vec":
-        n = int(rng.integers(3, 7))
+    kind = _pick(rng, ["vec", "vec", "along", "along", "mat", "nd"])
+    if kind in ("vec", "along"):
+        shape = (int(rng.integers(3, 7)),) if kind == "vec" else _dims(rng, int(rng.integers(2, 4)))
+        n = int(np.prod(shape))
         # magnitudes 0.4 apart and away from 0: off the kinks of |x| and of max |x|
-        x = (rng.permutation(n) * 0.5 + 0.3 + rng.uniform(0.0, 0.1, size=n)) * \
-            rng.choice([-1.0, 1.0], size=n)
-        return dict(x=x, ord=_pick(rng, [None, 1, 2, np.inf, -np.inf, 3, 1.5]), axis=None,
+        x = ((rng.permutation(n) * 0.5 + 0.3 + rng.uniform(0.0, 0.1, size=n))
+             * rng.choice([-1.0, 1.0], size=n)).reshape(shape)
+        axis = None if kind == "vec" else _pick(rng, list(range(-len(shape), len(shape))))
+        return dict(x=x, ord=_pick(rng, [None, 1, 2, np.inf, -np.inf, 3, 1.5]), axis=axis,
                     keepdims=bool(rng.integers(2)))
     x = rng.normal(size=_dims(rng, 2 if kind == "mat" else 3))
     return dict(x=x, ord=_pick(rng, [None, "fro"]) if kind == "mat" else None,
-                axis=None, keepdims=bool(rng.integers(2)))
+                axis=_pick(rng, [None, (0, 1)]) if kind == "mat" else None,
+                keepdims=bool(rng.integers(2)))
 
 
 def _norm_kind(x, ord, axis):
-    """'2', '1', 'inf', '-inf' or 'p' for a vector norm; 'fro' for the Frobenius norm (a
-    matrix's default, and NumPy's flattened 2-norm of an n-d array)."""
+    """(kind, axes): kind '2', '1', 'inf', '-inf' or 'p' for a vector norm (of a 1-d array, or
+    along the one axis in `axes`), 'fro' for the Frobenius norm of the whole array (a matrix's
+    default, and NumPy's flattened 2-norm of an n-d array); axes None for the whole array."""
     nd = _ndim(x)
-    if axis is not None and not (nd == 1 and axis in (0, -1)) and \
-            _axes(axis, nd) != tuple(range(nd)):
-        raise ValueError("np.linalg.norm with an axis is not supported: use axis=None")
-    if nd == 1:
+    axes = _axes(axis, nd)
+    if axes is not None and len(axes) == nd:
+        axes = None  # all the axes: the same as none given
+    if axes is not None and len(axes) > 1:
+        raise ValueError("np.linalg.norm over two or more axes is not supported: use axis=None "
+                         "or one axis")
+    if nd == 1 or axes is not None:
         if ord is None or ord == 2:
-            return "2"
+            return "2", axes
+        if isinstance(ord, str):
+            raise ValueError(f"vector norm ord={ord!r} is not supported")
         if ord == 1:
-            return "1"
+            return "1", axes
         if ord == np.inf:
-            return "inf"
+            return "inf", axes
         if ord == -np.inf:
-            return "-inf"
+            return "-inf", axes
         if isinstance(ord, (int, float)) and not isinstance(ord, bool) and ord > 0:
-            return "p"
+            return "p", axes
         raise ValueError(f"vector norm ord={ord!r} is not supported: use 1, 2, inf, -inf or "
                          "a positive number")
     if ord is None or (ord == "fro" and nd == 2):
-        return "fro"
+        return "fro", None
     raise ValueError(f"matrix norm ord={ord!r} is not supported: use None or 'fro'")
 
 
 @array_op(np.linalg.norm, sig="x, ord=None, axis=None, keepdims=False",
           static=("ord", "axis", "keepdims"), sample=_norm_sample)
 class norm:
-    """Vector norms of 1-d arrays, the Frobenius norm of anything else. The 2-norm's derivative
-    x / out does not exist at x = 0 (it gives nan there)."""
+    """Vector norms of 1-d arrays and along one axis, the Frobenius norm of the whole array
+    otherwise. The 2-norm's derivative x / out does not exist at x = 0 (nan there). Integer
+    data is converted to float64 (NumPy's norms are floats)."""
 
     def type(x, ord, axis, keepdims):
         _need_array(x, "np.linalg.norm")
-        _norm_kind(x, ord, axis)
-        return Array(float_dtype(x), x.ndim) if keepdims else FLOAT
+        _, axes = _norm_kind(x, ord, axis)
+        return _reduced_type(x, axes, keepdims, float_dtype(x))
 
     def primal(x, ord, axis, keepdims):
-        kind = _norm_kind(x.type, ord, axis)
+        kind, axes = _norm_kind(x.type, ord, axis)
         fx = _lapack_input(x)
-        if kind == "fro" and x.ndim > 2:
+        k = None if axes is None else axes[0]
+        if k is not None and kind == "2":
+            value = f"np.sqrt(np.sum({_mul(fx, fx)}, {k}))"
+        elif k is not None and kind == "1":
+            value = f"np.sum(np.abs({fx}), {k})"
+        elif k is not None and kind in ("inf", "-inf"):
+            value = f"rta.{'amax' if kind == 'inf' else 'amin'}(np.abs({fx}), {k})"
+        elif k is not None:
+            value = f"np.sum(np.abs({fx}) ** {ord!r}, {k}) ** {1.0 / ord!r}"
+            if x.type.dtype == F32:  # Numba's float32 ** float is float64; NumPy's float32
+                value = f"({value}).astype(np.float32)"
+        elif kind == "fro" and x.ndim > 2:
             value = f"np.linalg.norm(np.ravel({fx}))"
         elif kind in ("2", "fro"):
             value = f"np.linalg.norm({fx})"
         elif kind == "p":
-            value = f"np.sum(np.abs({x}) ** {ord!r}) ** {1.0 / ord!r}"
+            value = f"np.sum(np.abs({fx}) ** {ord!r}) ** {1.0 / ord!r}"
         else:
             value = f"np.linalg.norm({fx}, {_ORD_TEXT[kind]})"
-        return _keep(value, None, x.ndim, keepdims, float_dtype(x.type))
+        return _keep(value, axes, x.ndim, keepdims, float_dtype(x.type))
 
     def vjp(g, out, x, ord, axis, keepdims):
-        return (_mul(g, _norm_direction(x, out, ord, axis)),)
+        _, axes = _norm_kind(x.type, ord, axis)
+        g = _spread(g, axes, x.ndim, keepdims)
+        return (_mul(g, _norm_direction(x, out, ord, axis, keepdims)),)
 
     def jvp(t, out, x, ord, axis, keepdims):
         tx = _tangent(t, "x")
         if tx is None:
             return None
-        return _keep(_np_sum(_mul(_norm_direction(x, out, ord, axis), tx), None, x.ndim),
-                     None, x.ndim, keepdims, _dtype_of(out))
+        _, axes = _norm_kind(x.type, ord, axis)
+        along = _mul(_norm_direction(x, out, ord, axis, keepdims), tx)
+        return _keep(_np_sum(along, axes, x.ndim), axes, x.ndim, keepdims, _dtype_of(out))
 
 
 _ORD_TEXT = {"1": "1", "inf": "np.inf", "-inf": "-np.inf"}
 
 
-def _norm_direction(x, out, ord, axis) -> str:
-    """The gradient of the norm with respect to x."""
-    kind = _norm_kind(x.type, ord, axis)
+def _norm_direction(x, out, ord, axis, keepdims) -> str:
+    """The gradient of the norm (of each line, for an axis) with respect to x."""
+    kind, axes = _norm_kind(x.type, ord, axis)
+    out = _spread(out, axes, x.ndim, keepdims)
+    k = None if axes is None else axes[0]
     if kind in ("2", "fro"):
         return f"{_factor(x)} / {_atom(out)}"
     if kind == "1":
         return f"np.sign({x})"
     if kind in ("inf", "-inf"):
         mask = "argmax_mask" if kind == "inf" else "argmin_mask"
-        return f"np.sign({x}) * rta.{mask}(np.abs({x}), None)"
+        return f"np.sign({x}) * rta.{mask}(np.abs({x}), {k})"
     return f"np.sign({x}) * (np.abs({x}) / {_atom(out)}) ** {ord - 1.0!r}"
 
 
@@ -1745,6 +1774,80 @@ array_op(copy, sig="a", sample=_any_array)(
 array_op(np.ascontiguousarray, sig="a", sample=_any_array)(
     _named("ascontiguousarray", _passthrough(
         "np.ascontiguousarray", lambda a: f"np.ascontiguousarray({a})", str)))
+
+
+def _array_sample(rng):
+    form = _pick(rng, ["copy", "numbers", "arrays"])
+    if form == "copy":
+        return dict(object=(rng.normal(size=_dims(rng, int(rng.integers(1, 4)))),),
+                    dtype=_pick(rng, [None, None, np.float32]))
+    if form == "numbers":
+        return dict(object=tuple(float(v) for v in rng.normal(size=int(rng.integers(1, 5)))),
+                    dtype=None)
+    dims = _dims(rng, int(rng.integers(1, 3)))
+    return dict(object=tuple(rng.normal(size=dims) for _ in range(int(rng.integers(2, 4)))),
+                dtype=None)
+
+
+def _array_form(object) -> str:
+    """'copy' for np.array(a) of one array, 'numbers' for a sequence of numbers, 'stack' for a
+    sequence of arrays of one shape."""
+    if len(object) == 1 and _ndim(object[0]) > 0:
+        return "copy"
+    nds = {_ndim(t) for t in object}
+    if nds == {0}:
+        return "numbers"
+    if len(nds) == 1:
+        return "stack"
+    raise ValueError("np.array of a mix of numbers and arrays is not supported")
+
+
+@array_op(np.array, sig="*object, dtype=None", static=("dtype",), sample=_array_sample)
+class array:
+    """np.array(a) copies an array; np.array((x, y, ...)) builds one from numbers (or stacks
+    arrays of one shape). The frontend passes both as the elements of `object`, so a tuple
+    holding a single array, np.array((a,)), reads as a copy of `a`. Numba's np.array takes
+    no array, hence np.copy and np.stack."""
+
+    def type(object, dtype):
+        if not object:
+            raise ValueError("np.array needs a value")
+        form = _array_form(object)
+        elems = [t.dtype if isinstance(t, Array) else t for t in object]
+        natural = elems[0] if len(set(elems)) == 1 else dtype_of(*object)
+        ndim = {"copy": 0, "numbers": 1, "stack": 1}[form] + _ndim(object[0])
+        return Array(_dtype(dtype) or natural, ndim)
+
+    def primal(object, dtype):
+        form = _array_form(object)
+        if form == "copy":
+            a = object[0]
+            d = _dtype(dtype)
+            if d is None or d == getattr(a.type, "dtype", None):
+                return f"np.copy({a})"
+            return f"{_atom(a)}.astype({_DTYPE_TEXT[d]})"
+        if form == "numbers":
+            return f"np.array([{', '.join(str(x) for x in object)}]{_dtype_arg(dtype, None)})"
+        stacked = f"np.stack({_tuple_text(object)})"
+        d = _dtype(dtype)
+        return stacked if d is None else f"{stacked}.astype({_DTYPE_TEXT[d]})"
+
+    def vjp(g, out, object, dtype):
+        if _array_form(object) == "copy":
+            return ((str(g),),)
+        return (tuple(f"{_atom(g)}[{i}]" for i in range(len(object))),)
+
+    def jvp(t, out, object, dtype):
+        ts = _tangents(t, "object", len(object))
+        if all(x is None for x in ts):
+            return None
+        form = _array_form(object)
+        if form == "copy":
+            return f"np.copy({ts[0]})"
+        if form == "numbers":
+            return f"np.array([{', '.join('0.0' if x is None else str(x) for x in ts)}])"
+        parts = [_zero_tangent(a, out) if x is None else x for a, x in zip(object, ts)]
+        return f"np.stack({_tuple_text(parts)})"
 
 
 def _asarray_sample(rng):
