@@ -105,21 +105,9 @@ def rule_of(op: Op):
 
 
 def hook_args(op: Op, srcs: list):
-    """Arguments of an array rule's hooks: one per parameter (a *varargs parameter gets a
-    tuple), statics as their constant values."""
+    """The array rule of `op` and its hooks' arguments (see `arrays.hook_values`)."""
     rule = array_rules.lookup(op.fn)
-    out, k = [], 0
-    for p in rule.params:
-        if p == rule.varargs:
-            out.append(tuple(srcs[k:k + op.nvar]))
-            k += op.nvar
-        elif p in rule.static:
-            out.append(op.args[k].value)
-            k += 1
-        else:
-            out.append(srcs[k])
-            k += 1
-    return rule, out
+    return rule, array_rules.hook_values(rule, op, srcs)
 
 
 def param_positions(op: Op, rule) -> dict:

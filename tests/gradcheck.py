@@ -77,3 +77,21 @@ def assert_grad_close(got, want, rtol=1e-6, atol=1e-9, what="gradient"):
         mark = "  <-- differs" if bad else ""
         rows.append(f"  [{k}] got {g!r:>24}  want {w!r:>24}  abs {err:.3e}  rel {rel:.3e}{mark}")
     raise AssertionError(f"{what} mismatch (rtol={rtol}, atol={atol}):\n" + "\n".join(rows))
+
+
+def fd_array(f, args, i, h=1e-6):
+    """d f / d args[i] by 2-point central differences, one entry at a time, for array-valued
+    or scalar f and an array or float argument: shape `np.shape(f(*args)) + np.shape(args[i])`."""
+    import numpy as np
+
+    x = np.asarray(args[i], dtype=float)
+    out = np.asarray(f(*args), dtype=float)
+    J = np.zeros(out.shape + x.shape)
+    for idx in np.ndindex(x.shape):
+        up, down = list(args), list(args)
+        xu, xd = x.copy(), x.copy()
+        xu[idx] += h
+        xd[idx] -= h
+        up[i], down[i] = (xu, xd) if x.ndim else (float(xu), float(xd))
+        J[(...,) + idx] = (np.asarray(f(*up)) - np.asarray(f(*down))) / (2 * h)
+    return J if J.ndim else float(J)

@@ -6,6 +6,8 @@ differences, and forward mode against reverse mode (the dot-product test)."""
 import numpy as np
 import pytest
 
+from .gradcheck import fd_array as fd
+
 
 def branch_in_loop(x):
     y = np.zeros(x.shape[0])
@@ -105,17 +107,6 @@ CASES = [
 IDS = [c[0].__name__ for c in CASES]
 
 
-def fd(f, args, i, h=1e-6):
-    x = np.asarray(args[i], dtype=float)
-    out = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        up, down = list(args), list(args)
-        xu, xd = x.copy(), x.copy()
-        xu[idx] += h
-        xd[idx] -= h
-        up[i], down[i] = (xu, xd) if x.ndim else (float(xu), float(xd))
-        out[idx] = (f(*up) - f(*down)) / (2 * h)
-    return out if x.ndim else float(out)
 
 
 @pytest.mark.parametrize("fn, args, wrt", CASES, ids=IDS)

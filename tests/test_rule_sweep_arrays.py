@@ -19,6 +19,8 @@ import pytest
 
 from s2sad.rules import ARRAY_PARTIALS, RULES, lookup_array
 
+from .gradcheck import fd_array as fd
+
 INFIX = {operator.add: "{0} + {1}", operator.sub: "{0} - {1}", operator.mul: "{0} * {1}",
          operator.truediv: "{0} / {1}", operator.mod: "{0} % {1}", operator.pow: "{0} ** {1}",
          operator.neg: "-{0}", operator.pos: "+{0}"}
@@ -83,17 +85,6 @@ def arguments(rule, rng):
     return args
 
 
-def fd(f, args, i, h=1e-6):
-    x = np.asarray(args[i], dtype=float)
-    out = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        up, down = list(args), list(args)
-        xu, xd = x.copy(), x.copy()
-        xu[idx] += h
-        xd[idx] -= h
-        up[i], down[i] = (xu, xd) if x.ndim else (float(xu), float(xd))
-        out[idx] = (f(*up) - f(*down)) / (2 * h)
-    return out if x.ndim else float(out)
 
 
 def test_the_sweep_covers_elementwise_rules():

@@ -8,6 +8,8 @@ import pytest
 import s2sad
 from s2sad.errors import NonScalarOutput
 
+from .gradcheck import fd_array as fd_jacobian
+
 
 def rotate_and_squash(x, theta):
     c, s = np.cos(theta), np.sin(theta)
@@ -27,18 +29,6 @@ def few_in_many_out(a, b):
     return np.exp(-a * t) * np.sin(b * t)
 
 
-def fd_jacobian(f, args, i, h=1e-6):
-    x = np.asarray(args[i], dtype=float)
-    out = np.asarray(f(*args))
-    J = np.zeros(out.shape + x.shape)
-    for idx in np.ndindex(x.shape):
-        up, down = list(args), list(args)
-        xu, xd = x.copy(), x.copy()
-        xu[idx] += h
-        xd[idx] -= h
-        up[i], down[i] = (xu, xd) if x.ndim else (float(xu), float(xd))
-        J[(...,) + idx] = (np.asarray(f(*up)) - np.asarray(f(*down))) / (2 * h)
-    return J
 
 
 RNG = np.random.default_rng(4)

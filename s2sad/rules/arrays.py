@@ -86,6 +86,21 @@ class ArrayRule:
 ARRAY_OPS: dict[object, ArrayRule] = {}
 
 
+def hook_values(rule: ArrayRule, op, items: list) -> list:
+    """The arguments of `rule`'s hooks for `op` (an SSA op of the rule): one per parameter,
+    taken from `items` (one per operand: types, or source text), a *varargs parameter as a
+    tuple of its `op.nvar` items, statics as their constant values."""
+    out, k = [], 0
+    for p in rule.params:
+        if p == rule.varargs:
+            out.append(tuple(items[k:k + op.nvar]))
+            k += op.nvar
+        else:
+            out.append(op.args[k].value if p in rule.static else items[k])
+            k += 1
+    return out
+
+
 def _parse_signature(sig: str) -> tuple[tuple[str, ...], dict, str | None]:
     params, defaults, varargs = [], {}, None
     for part in [p.strip() for p in sig.split(",") if p.strip()]:

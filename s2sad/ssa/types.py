@@ -129,17 +129,7 @@ def index_type(array, items: list, loc):
 
 
 def _array_rule_type(rule, op: Op, args: list):
-    values, k = [], 0
-    for p in rule.params:
-        if p == rule.varargs:
-            values.append(tuple(args[k:k + op.nvar]))
-            k += op.nvar
-        elif p in rule.static:
-            values.append(op.args[k].value)
-            k += 1
-        else:
-            values.append(args[k])
-            k += 1
+    values = rules.arrays.hook_values(rule, op, args)
     try:
         return rule.type(*values)
     except ValueError as exc:  # a rule says "reason" or "reason\nhint: what to write"

@@ -10,6 +10,8 @@ from s2sad.pipeline import build_ssa
 from s2sad.ssa import memory, types
 from s2sad.ssa.nodes import FLOAT, INT, Array, For, Op, setitem, walk
 
+from ..gradcheck import fd_array as _fd
+
 VEC = Array(FLOAT, 1)
 MAT = Array(FLOAT, 2)
 
@@ -116,16 +118,6 @@ def test_a_loop_that_makes_two_names_one_array_is_refused():
 
 
 # ---- and the accepted ones are differentiated correctly (both builds, finite differences)
-def _fd(f, args, i, h=1e-6):
-    x = np.array(args[i], dtype=float)
-    out = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        up = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-        down = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-        up[i][idx] += h
-        down[i][idx] -= h
-        out[idx] = (f(*up) - f(*down)) / (2 * h)
-    return out
 
 
 @pytest.mark.parametrize("fn, args, wrt", [
