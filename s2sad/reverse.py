@@ -78,7 +78,6 @@ class Plan:
     restore: set = field(default_factory=set)      # id(setitem op) saving what it overwrites
     shapes: dict = field(default_factory=dict)     # id(block) -> [array] whose shape it pushes
     recount: dict = field(default_factory=dict)    # id(block) -> [loop] trip count recomputed
-    params: list = field(default_factory=list)
 
     def is_active(self, a) -> bool:
         return isinstance(a, Value) and id(a) in self.active
@@ -167,7 +166,7 @@ def _flat(x):
 def make_plan(fn: Function, active: set) -> Plan:
     mem = memory.analyze(fn)
     active = memory.close_activity(fn, mem, active)
-    plan = Plan(active, mem=mem, params=list(fn.params))
+    plan = Plan(active, mem=mem)
     position = iter(range(1 << 62))
 
     def define(v: Value, block: Block) -> None:
@@ -324,9 +323,8 @@ def _fixed_count(loop, plan: Plan) -> bool:
     is recomputed in the reverse sweep instead of recorded."""
     if not isinstance(loop, For) or loop.exit is not None:
         return False
-    return all(isinstance(a, Const) or isinstance(a, Value) and id(a) in plan.block_of
-               and plan.depth[id(plan.block_of[id(a)])] == 0 and id(a) in plan.op_of
-               or isinstance(a, Value) and a in plan.params
+    return all(isinstance(a, Const) or id(a) in plan.block_of  # parameters are there too
+               and plan.depth[id(plan.block_of[id(a)])] == 0
                for a in (loop.start, loop.stop, loop.step))
 
 

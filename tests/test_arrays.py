@@ -117,3 +117,15 @@ def test_a_numpy_function_without_a_rule_is_named_at_its_line_with_how_to_add_on
     import inspect
     lines, start = inspect.getsourcelines(sorts)
     assert err.loc.line == start + 1
+
+
+def shifted_gather(x, idx):
+    j = np.add(idx, 1)  # integer arithmetic on an index array keeps it an index array
+    return np.sum(x[j] * x[idx + 1]) + np.sum(x[idx // 2])
+
+
+def test_integer_array_arithmetic_stays_integer(backend, derivatives):
+    x, idx = np.arange(5.0) ** 2 / 7.0, np.array([0, 2, 1, 2])
+    g = derivatives.grad(shifted_gather, 0, backend)(x, idx)
+    np.testing.assert_allclose(g, fd_array(lambda v: shifted_gather(v, idx), (x,), 0),
+                               rtol=1e-6, atol=1e-8)

@@ -12,6 +12,8 @@ import builtins
 import math
 import operator
 
+import numpy as np
+
 from .. import rules
 from ..api_markers import stop_gradient
 from ..errors import UnsupportedSyntax
@@ -50,8 +52,19 @@ INT_RESULT = {builtins.int, builtins.round, builtins.len, math.floor, math.ceil,
 # NumPy functions whose result is boolean or keeps an integer dtype.
 ARRAY_BOOL = {"greater", "greater_equal", "less", "less_equal", "equal", "not_equal", "isnan",
               "isinf", "isfinite", "logical_and", "logical_or", "logical_not"}
-FLOAT_RESULT = {operator.truediv, operator.pow}
-INT_KEEPING = set()
+# The ufunc each arithmetic operator applies to arrays: NumPy's own loop table then says
+# whether integer operands give an integer result (`idx + 1`) or a float one (`idx / 2`).
+OPERATOR_UFUNCS = {operator.add: np.add, operator.sub: np.subtract, operator.mul: np.multiply,
+                   operator.truediv: np.true_divide, operator.floordiv: np.floor_divide,
+                   operator.mod: np.remainder, operator.pow: np.power, operator.neg: np.negative,
+                   operator.pos: np.positive, builtins.abs: np.abs, builtins.pow: np.power}
+_INT = np.dtype(np.int64).char
+
+
+def _keeps_int(fn) -> bool:
+    ufunc = OPERATOR_UFUNCS.get(fn, fn)
+    loops = getattr(ufunc, "types", ())
+    return f"{_INT * getattr(ufunc, 'nin', 0)}->{_INT}" in loops
 BITWISE = {operator.and_, operator.or_, operator.invert}  # bool masks stay bool, ints stay int
 PROMOTING = {stop_gradient, operator.add, operator.sub, operator.mul, operator.floordiv,
              operator.mod, operator.neg, operator.pos, builtins.abs, builtins.min, builtins.max,
@@ -151,10 +164,9 @@ def _elementwise_dtype(fn, args: list) -> Scalar:
         return FLOAT
     if F32 in arrays:
         return F32
-    if FLOAT in scalars or fn in FLOAT_RESULT or getattr(fn, "__module__", "") == "numpy" \
-            or hasattr(fn, "nin") and fn not in INT_KEEPING:
+    if FLOAT in scalars or not _keeps_int(fn):
         return FLOAT
-    return INT if arrays and all(d in (INT, BOOL) for d in arrays) else FLOAT
+    return INT
 
 
 def op_type(op: Op):
