@@ -54,6 +54,8 @@ def _scalar(x):
         return float(x)
     if isinstance(x, np.integer):
         return int(x)
+    if isinstance(x, tuple):  # a function returning a tuple (jvp)
+        return tuple(_scalar(item) for item in x)
     return x
 
 

@@ -124,9 +124,16 @@ class TangentGenerator(Generator):
         return out + [assign(self.tan_name(c.result), self.tan(c.header))
                       for c in loop.carried if self.plan.is_active(c.result)]
 
+    def tree(self, result, leaf) -> ast.expr:
+        """A function result (a value or a nested tuple of them) with `leaf` applied to each."""
+        if isinstance(result, tuple):
+            return ast.Tuple(elts=[self.tree(r, leaf) for r in result], ctx=ast.Load())
+        return leaf(result)
+
     def function(self, func_name: str) -> ast.FunctionDef:
         body = self.forward(self.fn.body)
-        ret = ast.Return(value=ast.Tuple(elts=[self.arg(self.fn.result), self.tan(self.fn.result)],
+        ret = ast.Return(value=ast.Tuple(elts=[self.tree(self.fn.result, self.arg),
+                                               self.tree(self.fn.result, self.tan)],
                                          ctx=ast.Load()))
         params = [self.namer.name(p) for p in self.fn.params] + self.tangent_params
         args = ast.arguments(posonlyargs=[], args=[ast.arg(arg=p) for p in params], vararg=None,

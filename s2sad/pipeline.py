@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from . import emit, forward, jit, reverse, simplify
 from .errors import InternalError, S2SADError
 from .frontend import fence, normalize, source
-from .ssa import activity, build, hoist, printer, prune, types, verify
+from .ssa import activity, build, hoist, inplace, printer, prune, types, verify
 from .ssa.nodes import Function, Scalar
 
 
@@ -116,6 +116,7 @@ def adjoint(fn, arg_types: list[Scalar], wrt: list[int], jit_on: bool,
     ssa = build_ssa(fn)  # rebuilt per signature: types are written into the values
     steps = (
         Pass("types", lambda f: (types.infer(f, arg_types), f)[1], "infer float/int/bool"),
+        Pass("inplace", inplace.run, "x op= v on an array writes the array in place"),
         Pass("activity", lambda f: (f, activity.analyze(f, [f.params[i] for i in wrt])),
              "values that need adjoints"),
         Pass(mode, lambda fa: transform(

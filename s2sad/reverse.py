@@ -50,6 +50,7 @@ from .ssa.nodes import (
     setitem,
     shape_of,
     size_of,
+    walk,
 )
 
 # Builtins that Numba applies to numbers only, spelled as their NumPy ufunc on arrays.
@@ -871,9 +872,12 @@ class Generator:
                     and isinstance(a.type, Array) and a.type.dtype == INT]
             if ints:  # repeated indices must accumulate, which `b[idx] += g` does not do
                 target = name(self.adj(array))
-                if len(ints) == 2:
-                    return [ast.Expr(call(name("scatter_add2"), [target] + [
+                if len(ints) == 2:  # rebinding the result keeps this code differentiable
+                    return [assign(self.adj(array), call(name("scatter_add2"), [target] + [
                         self.arg(a) for a in index] + [g]))]
+                if ints[0] == 0:
+                    return [assign(self.adj(array), call(emit.attr("rta", "scatter_add"),
+                                                         [target, self.arg(index[0]), g]))]
                 if ints[0] == 1:  # A[:, idx]: scatter the columns through transposed views
                     target = ast.Attribute(value=target, attr="T", ctx=ast.Load())
                     g = ast.Attribute(value=g, attr="T", ctx=ast.Load())
@@ -1112,11 +1116,24 @@ def generate(fn: Function, active: set, wrt: list[Value], func_name: str,
     """The adjoint `(args) -> (value, grads)`; with `cotangent`, `(args, cot) -> (value,
     grads)`, seeding the result's adjoint with `cot` (a vector-Jacobian product)."""
     result = fn.result
+    if isinstance(result, tuple):
+        raise NonScalarOutput(
+            f"'{fn.name}' returns a tuple of {len(result)} values; "
+            f"{'vjp' if cotangent else 'grad'} differentiates a function returning one value",
+            fn.result_loc or fn.loc,
+            "return one number or array (e.g. a weighted sum of the parts); jvp accepts "
+            "functions returning tuples")
     if not cotangent and isinstance(result, Value) and isinstance(result.type, Array):
         raise NonScalarOutput(
             f"'{fn.name}' returns a {result.type.ndim}-d array; grad differentiates a function "
             "returning one number", fn.loc,
             "reduce it to a number (e.g. np.sum(...)), or use s2sad.vjp(f)(*args, cotangent) "
             "for the vector-Jacobian product")
+    for op in walk(fn.body):
+        if isinstance(op, Op) and op.fn in memory.WRITES_FIRST and id(op.result) in active:
+            raise UnsupportedSyntax(
+                f"reverse mode through s2sad's tape helper '{op.fn.__name__}' (the gradient of "
+                "a generated derivative) is not supported", op.loc,
+                "for second derivatives use s2sad.hvp or s2sad.hessian (forward over reverse)")
     plan = make_plan(fn, active)
     return Generator(fn, plan, wrt, cotangent).function(func_name)

@@ -420,3 +420,12 @@ def scatter_add(target, index, values):
             j += n
         target[j] += values[i]
     return target
+
+
+@njit(cache=True)
+def without_span(g, p, n, size):
+    """A copy of g[:size] with g[p:p + n] zeroed: the cotangent a tape had before a push wrote
+    those slots (the adjoint of `push_array`, for derivatives of generated derivatives)."""
+    out = g[:size].copy()
+    out[p:p + n] = 0.0
+    return out

@@ -155,6 +155,7 @@ class _Lowering:
                     node.ctx = ast.Load()
             value = ast.copy_location(ast.BinOp(left=load, op=stmt.op, right=stmt.value), stmt)
             node = ast.Assign(targets=[stmt.target], value=value)
+            node.s2sad_augmented = isinstance(stmt.target, ast.Name)  # see ssa/inplace.py
             return [ast.copy_location(node, stmt)], set()
         if isinstance(stmt, ast.AnnAssign):
             node = ast.Assign(targets=[stmt.target], value=stmt.value)

@@ -479,4 +479,11 @@ def _substitute(expr: ast.expr, mapping: dict[str, ast.expr]) -> ast.expr:
 
 
 # fill RULES, ARRAY_PARTIALS and arrays.ARRAY_OPS
-from . import arrays, mathfuncs, numpy_arrays, numpy_elementwise, operators  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    arrays,
+    mathfuncs,
+    numpy_arrays,
+    numpy_elementwise,
+    operators,
+    runtime_rules,
+)

@@ -84,6 +84,9 @@ class ArrayRule:
 
 
 ARRAY_OPS: dict[object, ArrayRule] = {}
+# Rules for s2sad's own run-time helpers (rules/runtime_rules.py): what makes a generated
+# derivative differentiable again. Kept apart so the NumPy table lists NumPy functions only.
+RUNTIME_OPS: dict[object, ArrayRule] = {}
 
 
 def hook_values(rule: ArrayRule, op, items: list) -> list:
@@ -153,7 +156,7 @@ def array_op(*primals, sig: str, static=(), nondiff=(), sample=None, table=None)
 
 def lookup(fn) -> ArrayRule | None:
     try:
-        return ARRAY_OPS.get(fn)
+        return ARRAY_OPS.get(fn) or RUNTIME_OPS.get(fn)
     except TypeError:
         return None
 

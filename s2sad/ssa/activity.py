@@ -12,7 +12,22 @@ import operator
 from collections import defaultdict
 
 from .. import rules
-from .nodes import Array, Block, Function, If, Op, Value, While, is_float, setitem
+from . import memory
+from .nodes import (
+    Array,
+    Block,
+    For,
+    Function,
+    If,
+    Op,
+    Value,
+    While,
+    defined,
+    is_float,
+    leaves,
+    setitem,
+    walk,
+)
 
 
 def analyze(fn: Function, wrt: list[Value]) -> set[int]:
@@ -46,8 +61,16 @@ def analyze(fn: Function, wrt: list[Value]) -> set[int]:
                         edge(src, c.result)
 
     visit(fn.body)
+    # A write into an array changes every value that may live in the same memory (the base of
+    # a view written through, another version of the array): later reads of those see it.
+    mem = memory.analyze(fn)
+    arrays = [v for v in _values(fn) if isinstance(v.type, Array)]
+    for op in mem.writes:
+        for v in arrays:
+            if v is not op.result and mem.may_share(op.result, v):
+                edge(op.result, v)
     varied = _reach([p for p in wrt if is_float(p.type)], succ)
-    results = fn.result if isinstance(fn.result, tuple) else (fn.result,)
+    results = leaves(fn.result)
     useful = _reach([r for r in results if isinstance(r, Value) and is_float(r.type)], pred)
     return varied & useful
 
@@ -84,3 +107,13 @@ def _reach(start: list[Value], graph: dict) -> set[int]:
                 seen.add(id(w))
                 todo.append(w)
     return seen
+
+
+def _values(fn: Function) -> list[Value]:
+    """Every value of `fn`: parameters, op results, phis, loop headers and results."""
+    out = list(fn.params)
+    for item in walk(fn.body):
+        out += defined(item)
+        if isinstance(item, (For, While)):
+            out += [c.header for c in item.carried]
+    return out

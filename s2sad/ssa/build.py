@@ -24,7 +24,6 @@ import numpy as np
 from .. import rules
 from ..errors import (
     NoDerivativeRule,
-    NonScalarOutput,
     S2SADError,
     SourceUnavailable,
     UnsupportedSyntax,
@@ -45,12 +44,15 @@ from .nodes import (
     Value,
     While,
     dim,
+    leaves,
     make_slice,
     make_tuple,
     ndim_of,
     setitem,
     shape_of,
     size_of,
+    uses,
+    walk,
 )
 
 BINOPS = {
@@ -181,15 +183,13 @@ class _Builder:
         body = Block()
         self.block = body
         result = self.body(tree.body, env)
-        if not isinstance(result, (Value, Const)):
-            what = f"a tuple of {len(result)} values" if isinstance(result, tuple) else \
-                f"'{_obj_name(result.obj)}'"
-            raise NonScalarOutput(
-                f"'{parsed.name}' returns {what}; grad and jvp differentiate a function "
-                "returning one number", self.return_loc,
-                "return a scalar (e.g. a weighted sum); vector outputs get vjp and jacobian "
-                "with array support")
-        return Function(parsed.name, params, body, result, parsed.loc(tree), parsed.file)
+        bad = [r for r in leaves(result) if not isinstance(r, (Value, Const))]
+        if bad:
+            raise UnsupportedSyntax(
+                f"'{parsed.name}' returns '{_obj_name(bad[0].obj)}', not a value",
+                self.return_loc, "return numbers, arrays, or a tuple of them")
+        return Function(parsed.name, params, body, result, parsed.loc(tree), parsed.file,
+                        self.return_loc)
 
     def body(self, stmts: list, env: dict):
         """Build statements into the current block; return the bound value of the final return."""
@@ -217,6 +217,10 @@ class _Builder:
         self.begin(stmt)
         if isinstance(stmt, ast.Assign):
             value = self.expr(stmt.value, env)
+            last = self.block.items[-1] if self.block.items else None
+            if getattr(stmt, "s2sad_augmented", False) and isinstance(last, Op) \
+                    and last.result is value:
+                last.augmented = True
             for target in stmt.targets:
                 self.assign(target, value, env)
         elif isinstance(stmt, ast.If):
@@ -385,9 +389,15 @@ class _Builder:
             body_env[name] = header
         return names, carried, body_env
 
-    def close_loop(self, node, names, carried, body_env, env) -> None:
-        for name, c in zip(names, carried):
+    def close_loop(self, node, names, carried, body_env, env, blocks) -> None:
+        read = {id(a) for b in blocks for item in walk(b) for a in leaves(tuple(uses(item)))}
+        for name, c in list(zip(names, carried)):
             nxt = body_env.get(name, UNDEF)
+            if isinstance(nxt, (tuple, Ref)) and c.init is UNDEF and id(c.header) not in read:
+                # a tuple made afresh in each iteration (`shape = x.shape`) is local to it
+                carried.remove(c)
+                env.pop(name, None)
+                continue
             if isinstance(nxt, (tuple, Ref)):
                 raise UnsupportedSyntax(
                     f"'{name}' becomes a tuple inside a loop", self.loc(node),
@@ -419,7 +429,7 @@ class _Builder:
         self.block = outer
         exit_ = body_env.get(stmt.s2sad_exit) if getattr(stmt, "s2sad_exit", None) else None
         self.stmt_info = stmt_info
-        self.close_loop(stmt, names, carried, body_env, env)
+        self.close_loop(stmt, names, carried, body_env, env, [body])
         outer.items.append(For(index, start, stop, step, body, carried, exit_, stmt_info, loc))
 
     def while_stmt(self, stmt: ast.While, env: dict) -> None:
@@ -435,7 +445,7 @@ class _Builder:
         self.block = outer
         exit_ = body_env.get(stmt.s2sad_exit) if getattr(stmt, "s2sad_exit", None) else None
         self.stmt_info = stmt_info
-        self.close_loop(stmt, names, carried, body_env, env)
+        self.close_loop(stmt, names, carried, body_env, env, [cond_block, body])
         outer.items.append(While(cond_block, cond, body, carried, exit_, stmt_info, loc))
 
     # ------------------------------------------------------------- expressions
@@ -625,6 +635,12 @@ class _Builder:
                     f"'{_obj_name(obj)}' is differentiable with {len(rule.params)} argument(s), "
                     f"called with {len(args)}", self.loc(node), None)
             return self.op(obj, [self.scalar(a, node) for a in args], node)
+        if (getattr(primal, "__module__", None) or "").startswith("s2sad."):
+            raise NoDerivativeRule(
+                f"no derivative rule for s2sad's run-time helper '{_obj_name(obj)}'",
+                self.loc(node), "this generated derivative cannot be differentiated again "
+                "(second derivatives through np.prod/np.cumprod along an axis are not "
+                "supported); see docs/hvp_hessian.md")
         if isinstance(primal, types.FunctionType):
             return self.inline(primal, args, kwargs, node)
         hint = ("register one with s2sad.rules.register(fn, partials, sample=...) for an "
@@ -647,9 +663,8 @@ class _Builder:
 
         for p in params:
             if p == rule.varargs:
-                if len(pos) == 1 and isinstance(pos[0], tuple) and not isinstance(
-                        pos[0], _Shape):
-                    bound[p] = pos.pop(0)
+                if pos and isinstance(pos[0], tuple) and not isinstance(pos[0], _Shape):
+                    bound[p] = pos.pop(0)  # np.stack((a, b), 1): the tuple, then the rest
                 else:
                     bound[p], pos = tuple(pos), []
             elif pos:

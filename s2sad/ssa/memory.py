@@ -25,12 +25,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import runtime
+from .. import runtime_arrays as rta
 from ..errors import UnsupportedSyntax
-from .nodes import Array, Block, For, Function, If, Op, Value, While, defined, setitem, walk
+from .nodes import Array, Block, For, Function, If, Op, Value, While, defined, leaves, setitem, walk
 
 # Ops whose result may be a view of their first operand (reshape of a contiguous array is)
 MAYBE_VIEW = {np.reshape, np.ravel, np.squeeze, np.expand_dims}
 SAME = {np.asarray}
+# s2sad's run-time helpers that update their first argument in place and return it (or, for
+# grow, a bigger copy of it): in a generated derivative that is differentiated again they
+# are writes into that array
+WRITES_FIRST = {runtime.grow, runtime.push_array, runtime.scatter_add2, rta.scatter_add}
 
 
 @dataclass
@@ -64,7 +70,8 @@ def analyze(fn: Function) -> Memory:
         if isinstance(p.type, Array):
             m.mem[id(p)] = frozenset([id(p)])
     _block(fn.body, m)
-    m.writes = [op for op in walk(fn.body) if isinstance(op, Op) and op.fn is setitem]
+    m.writes = [op for op in walk(fn.body)
+                if isinstance(op, Op) and (op.fn is setitem or op.fn in WRITES_FIRST)]
     check(fn, m)
     return m
 
@@ -125,7 +132,7 @@ def _op(op: Op, m: Memory) -> None:
     if not isinstance(r.type, Array):
         return
     base = op.args[0] if op.args else None
-    if op.fn is setitem:
+    if op.fn is setitem or op.fn in WRITES_FIRST:
         m.var[id(r)] = m.rep(base)
         m.mem[id(r)] = m.mem.get(id(base), frozenset())
     elif op.fn in SAME and _is_none(op.args[1:]):
@@ -244,7 +251,7 @@ class _Order:
         self.defined_at: dict[int, int] = {id(p): -1 for p in fn.params}
         self.n = 0
         self._block(fn.body, [])
-        results = fn.result if isinstance(fn.result, tuple) else (fn.result,)
+        results = leaves(fn.result)
         self.reads += [(self.n + 1, r) for r in results]
 
     def _at(self, item, loops, owner) -> int:

@@ -166,6 +166,7 @@ class Op:
     stmt: Stmt
     loc: Loc
     nvar: int = 0  # array rules with a *varargs parameter: how many args it took
+    augmented: bool = False  # made by `x op= v`: in place when x turns out to be an array
 
 
 @dataclass(eq=False)
@@ -239,9 +240,17 @@ class Function:
     name: str
     params: list[Value]
     body: Block
-    result: object  # Arg, or a tuple of Args for helpers returning tuples
+    result: object  # Arg, or a (nested) tuple of Args: helpers, and functions returning tuples
     loc: Loc
     file: str
+    result_loc: Loc | None = None  # the final `return`
+
+
+def leaves(result) -> list:
+    """The Args of a (possibly nested) tuple result, in order."""
+    if isinstance(result, tuple):
+        return [leaf for item in result for leaf in leaves(item)]
+    return [result]
 
 
 def walk(block: Block):

@@ -13,8 +13,9 @@ def run(fn: Function) -> Function:
     live: set[int] = set()
     _mark_result(fn.result, live)
     # A write into an array is kept: another name (a view, the caller's array) may see it.
+    # So is `x op= v`, which writes in place when x is an array (ssa/inplace.py).
     live |= {id(item.result) for item in walk(fn.body)
-             if isinstance(item, Op) and item.fn is setitem}
+             if isinstance(item, Op) and (item.fn is setitem or item.augmented)}
     while _mark(fn.body, live):
         pass
     _sweep(fn.body, live)
