@@ -14,8 +14,8 @@ from . import errors, jit  # noqa: E402, F401
 from .api import grad, jacobian, jvp, value_and_grad, vjp  # noqa: E402
 from .api_markers import stop_gradient  # noqa: E402
 from .check import GradCheck, check_grad  # noqa: E402
+from .custom import custom_jvp, custom_vjp  # noqa: E402
 from .second_order import hessian, hvp  # noqa: E402
 
-__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hvp", "hessian", "stop_gradient",
-           "check_grad",
-           "GradCheck", "errors", "__version__"]
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hvp", "hessian", "custom_vjp",
+           "custom_jvp", "stop_gradient", "check_grad", "GradCheck", "errors", "__version__"]

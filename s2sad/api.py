@@ -315,3 +315,8 @@ grad.__doc__ = """Gradient of a scalar function: `grad(f, wrt=0, jit=True)`, `@g
 tuple gives a tuple. `jit=False` (or S2SAD_JIT=0) gives the pure-Python build."""
 value_and_grad = _decorator(with_value=True)
 value_and_grad.__doc__ = """Like `grad`, returning `(value, grads)`."""
+
+
+# Transforms a differentiated function may not call (grad and value_and_grad it may: their
+# adjoints are inlined and differentiated again); second_order.py adds hvp and hessian.
+TRANSFORMS = {jvp, vjp, jacobian}

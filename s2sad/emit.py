@@ -154,6 +154,15 @@ _RUNTIME = hashlib.sha256(b"".join(
 )).hexdigest()[:12]
 
 
+def _import_line(alias: str, module: str, qualname: str) -> str:
+    """`from m import f as alias`; a dotted name (a custom rule's `f.vjp_fn`) is imported
+    through its first part and bound as a module global, where Numba finds it."""
+    root, _, rest = qualname.partition(".")
+    if not rest:
+        return f"from {module} import {root} as {alias}\n"
+    return f"from {module} import {root} as {alias}_owner\n{alias} = {alias}_owner.{rest}\n"
+
+
 def to_source(func: ast.FunctionDef, where: str,
               imports: dict | None = None) -> tuple[str, dict[int, Loc]]:
     """Source text of a generated module holding `func`, and generated-line -> user Loc.
@@ -162,8 +171,7 @@ def to_source(func: ast.FunctionDef, where: str,
     (and a fresh Numba compile) instead of stale cached machine code."""
     ast.fix_missing_locations(func)
     body = astor.to_source(func, source_generator_class=_Generator)
-    lines = "".join(f"from {m} import {q} as {a}\n"
-                    for a, (m, q) in sorted((imports or {}).items()))
+    lines = "".join(_import_line(a, m, q) for a, (m, q) in sorted((imports or {}).items()))
     source = HEADER.format(where=where, runtime=_RUNTIME, imports=lines) + "\n" + body
     return source, _line_map(source, list(_comments(func.body)))
 

@@ -80,3 +80,8 @@ class CompileError(S2SADError):
 
 class InternalError(S2SADError):
     """A bug in s2sad (an IR invariant broke). Please report it with the function that caused it."""
+
+
+class S2SADFallbackWarning(UserWarning):
+    """A derivative runs as pure Python because Numba cannot compile a callable it calls (a
+    custom rule's function that is not @numba.njit)."""

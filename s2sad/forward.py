@@ -98,6 +98,7 @@ class TangentGenerator(Generator):
             t[p] = srcs if p == rule.varargs else srcs[0]
         out_src = array_rules.Src(self.namer.name(op.result), op.result.type)
         tangent = rule.jvp(t, out_src, *hooks) if rule.jvp is not None else None
+        self.imports.update(array_rules.used_imports(rule, tangent))
         if tangent is None:  # zero: an array of zeros, or 0.0
             value = self.tan_zero(op.result)
         else:

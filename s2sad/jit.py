@@ -30,14 +30,16 @@ import sys
 import tempfile
 import threading
 import types
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numba
+from numba.core.dispatcher import Dispatcher
 from numba.core.errors import NumbaError
 
 from . import __version__
-from .errors import CompileError
+from .errors import CompileError, S2SADFallbackWarning
 from .loc import Loc
 
 _PREFIX = "_s2sad_"
@@ -80,6 +82,11 @@ def jit_enabled(requested: bool = True) -> bool:
     return bool(requested) and flag not in ("0", "false", "no")
 
 
+# Module globals of generated code that name user callables from custom rules (custom.py): a
+# compile failure that involves them falls back to the Python build instead of failing.
+FALLBACK_NAMES: set[str] = set()
+
+
 @dataclass(eq=False)
 class Loaded:
     """A generated function: plain Python, Numba dispatcher, and the user lines it came from."""
@@ -99,7 +106,19 @@ class Loaded:
         try:
             return self._fn(*args)
         except NumbaError as exc:
-            raise self._compile_error(exc) from exc
+            error = self._compile_error(exc)
+            opaque = sorted(n for n in FALLBACK_NAMES if hasattr(self.module, n)
+                            and not isinstance(getattr(self.module, n), Dispatcher))
+            if not opaque or self._fn is self.python:
+                raise error from exc
+        warnings.warn(  # a custom rule's callable Numba cannot call: run the Python build
+            f"{self.path.stem}: Numba cannot compile the derivative, which calls "
+            f"{', '.join(opaque)} from a custom rule, so it runs as pure Python; decorate "
+            "those functions with @numba.njit to compile it. Numba said: "
+            f"{error.message.splitlines()[0].split(': ', 1)[-1]}",
+            S2SADFallbackWarning, stacklevel=3)
+        self._fn = self.python
+        return self._fn(*args)
 
     def _compile_error(self, exc: NumbaError) -> CompileError:
         """Numba's message cut to what it could not type, the generated line and the user's Loc."""

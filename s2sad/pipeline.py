@@ -28,7 +28,7 @@ from . import emit, forward, jit, reverse, simplify
 from .errors import InternalError, S2SADError
 from .frontend import fence, normalize, source
 from .ssa import activity, build, hoist, inplace, printer, prune, types, verify
-from .ssa.nodes import Function, Scalar
+from .ssa.nodes import Function, Op, Scalar, derivative_site, walk
 
 
 @dataclass
@@ -84,13 +84,27 @@ def _dump(out) -> str:
     return str(out)
 
 
-def build_ssa(fn) -> Function:
-    """Untyped, pruned SSA of `fn` (helpers inlined)."""
+def build_ssa(fn, derivative_kinds=None) -> Function:
+    """Untyped, pruned SSA of `fn` (helpers inlined; with `derivative_kinds`, the adjoints of
+    the `grad(g)(...)` calls it makes too)."""
     value = fn
     where = getattr(fn, "__qualname__", repr(fn))
     for p in FRONT:
+        if p.name == "ssa" and derivative_kinds:
+            p = Pass(p.name, lambda pt: build.build(*pt, derivative_kinds), p.doc)
         value = _run(p, value, where)
     return value
+
+
+def _with_derivatives(fn, ssa: Function, arg_types: list) -> Function:
+    """`ssa` again with each `grad(g)(...)` call inlined as g's adjoint for its argument types,
+    which a first typing of the placeholder version finds out."""
+    sites = [op.args[0].value for op in walk(ssa.body)
+             if isinstance(op, Op) and op.fn is derivative_site]
+    if not sites:
+        return ssa
+    types.infer(ssa, arg_types)
+    return build_ssa(fn, {site.index: site.kinds for site in sites})
 
 
 @dataclass
@@ -114,6 +128,7 @@ def adjoint(fn, arg_types: list[Scalar], wrt: list[int], jit_on: bool,
     suffix = "tangent" if mode == "forward" else "adjoint"
     where = getattr(fn, "__qualname__", repr(fn))
     ssa = build_ssa(fn)  # rebuilt per signature: types are written into the values
+    ssa = _with_derivatives(fn, ssa, arg_types)
     steps = (
         Pass("types", lambda f: (types.infer(f, arg_types), f)[1], "infer float/int/bool"),
         Pass("inplace", inplace.run, "x op= v on an array writes the array in place"),

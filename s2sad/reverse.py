@@ -50,7 +50,6 @@ from .ssa.nodes import (
     setitem,
     shape_of,
     size_of,
-    walk,
 )
 
 # Builtins that Numba applies to numbers only, spelled as their NumPy ufunc on arrays.
@@ -478,7 +477,9 @@ class Generator:
             return ast.Subscript(value=base, slice=self.index(op.args[1:]), ctx=ast.Load())
         rule, hooks = hook_args(op, [self.src(a) for a in op.args])  # np.transpose
         hooks[0] = array_rules.Src(self.adj(op.args[0]), op.args[0].type)
-        return _parse(str(rule.primal(*hooks)))
+        text = rule.primal(*hooks)
+        self.imports.update(array_rules.used_imports(rule, text))
+        return _parse(str(text))
 
     def index(self, items) -> ast.expr:
         parts = [self.arg(a) for a in items]
@@ -706,7 +707,9 @@ class Generator:
         rule = array_rules.lookup(op.fn)
         if rule is not None:
             _, hooks = hook_args(op, [self.src(a) for a in op.args])
-            value = _parse(str(rule.primal(*hooks)))
+            text = rule.primal(*hooks)
+            self.imports.update(array_rules.used_imports(rule, text))
+            value = _parse(str(text))
             return [assign(self.namer.name(op.result), value)]
         args = [self.arg(a) for a in op.args]
         if _is_array(op.result) and op.fn in NUMPY_SPELLING:  # Numba's abs/pow take numbers
@@ -891,7 +894,8 @@ class Generator:
         if op.fn in (make_slice, make_tuple, shape_of, size_of, ndim_of):
             return []
         if id(op.result) in self.plan.mem.view or (
-                op.args and self.plan.mem.rep(op.result) is self.plan.mem.rep(op.args[0])):
+                op.args and self.plan.mem.rep(op.result) is self.plan.mem.rep(op.args[0])
+                and op.fn not in memory.WRITES_FIRST):
             return []  # x.T, np.asarray(x): the adjoint is already shared with x's
         if array_rules.lookup(op.fn) is not None:
             return self.rev_array_rule(op)
@@ -949,9 +953,16 @@ class Generator:
         g = array_rules.Src(self.adj(op.result), op.result.type)
         out_src = array_rules.Src(self.namer.name(op.result), op.result.type)
         cots = rule.vjp(g, out_src, *hooks)
+        self.imports.update(array_rules.used_imports(rule, cots))
         positions = param_positions(op, rule)
         code = []
+        if rule.vjp_once:  # a custom vjp: called once, its tuple checked, then indexed
+            tmp = self.namer.fresh(f"cot_{self.namer.name(op.result)}")
+            code.append(assign(tmp, _parse(f"rta.cotangents({cots}, {rule.vjp_once})")))
+            cots = tuple(f"{tmp}[{k}]" for k in range(rule.vjp_once))
         for p, cot in zip(rule.diff, cots):
+            if op.fn in memory.WRITES_FIRST and p == rule.params[0]:
+                continue  # the result is the same array: it already holds that adjoint
             parts = cot if p == rule.varargs else (cot,)
             for k, c in zip(positions[p], parts):
                 a = op.args[k]
@@ -1129,11 +1140,5 @@ def generate(fn: Function, active: set, wrt: list[Value], func_name: str,
             "returning one number", fn.loc,
             "reduce it to a number (e.g. np.sum(...)), or use s2sad.vjp(f)(*args, cotangent) "
             "for the vector-Jacobian product")
-    for op in walk(fn.body):
-        if isinstance(op, Op) and op.fn in memory.WRITES_FIRST and id(op.result) in active:
-            raise UnsupportedSyntax(
-                f"reverse mode through s2sad's tape helper '{op.fn.__name__}' (the gradient of "
-                "a generated derivative) is not supported", op.loc,
-                "for second derivatives use s2sad.hvp or s2sad.hessian (forward over reverse)")
     plan = make_plan(fn, active)
     return Generator(fn, plan, wrt, cotangent).function(func_name)

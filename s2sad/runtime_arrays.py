@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, types
+from numba.core.errors import TypingError
 from numba.extending import overload
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
@@ -422,10 +423,17 @@ def scatter_add(target, index, values):
     return target
 
 
-@njit(cache=True)
-def without_span(g, p, n, size):
-    """A copy of g[:size] with g[p:p + n] zeroed: the cotangent a tape had before a push wrote
-    those slots (the adjoint of `push_array`, for derivatives of generated derivatives)."""
-    out = g[:size].copy()
-    out[p:p + n] = 0.0
-    return out
+def cotangents(r, n):
+    """What a custom vjp returned (s2sad/custom.py), checked: a tuple, one entry per argument.
+    (A bare array would otherwise be indexed by argument position without complaint.)"""
+    if not isinstance(r, tuple) or len(r) != n:
+        raise TypeError(f"a custom vjp must return a tuple of {n} cotangent(s), one per "
+                        f"argument; it returned {type(r).__name__}")
+    return r
+
+
+@overload(cotangents)
+def _cotangents_nb(r, n):
+    if not isinstance(r, types.BaseTuple):
+        raise TypingError("a custom vjp must return a tuple of cotangents, one per argument")
+    return lambda r, n: r

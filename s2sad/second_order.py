@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .api import Derivative, Tangent, _kind
+from .api import TRANSFORMS, Derivative, Tangent, _kind
 
 
 class HVP:
@@ -104,3 +104,6 @@ def hessian(fn, wrt=0, jit: bool = True):
 
     hess.hvp = h
     return hess
+
+
+TRANSFORMS.update({hvp, hessian})

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from s2sad import grad, hessian, hvp, jvp
+from s2sad import grad, hessian, hvp, jvp, value_and_grad
 from s2sad.errors import NoDerivativeRule, NonScalarOutput, UnsupportedSyntax
 
 from . import array_corpus_cases as arrays
@@ -185,3 +185,125 @@ def test_grad_of_a_function_returning_a_tuple_names_the_return():
     with pytest.raises(NonScalarOutput, match="returns a tuple of 2 values") as err:
         grad(polar, jit=False)(2.0, 0.3)
     assert "test_second_order.py" in str(err.value)
+
+
+# ------------------------------------------------------------------ gradients of gradients
+def bowl(a, b):
+    return a * a * b + math.sin(a * b)
+
+
+def bowl_gradient_norm(a, b):
+    da, db = grad(bowl, wrt=(0, 1))(a, b)
+    return da * da + db * db + bowl(a, b)
+
+
+def neuron_loss(W, X, y):
+    p = 1.0 / (1.0 + np.exp(-(X @ W)))
+    return np.sum((p - y) ** 2)
+
+
+def gradient_norm_regularized(W, X, y, lam):
+    """The lecture's gradient-norm regularization: L(W) + lam * ||dL/dW||^2."""
+    g = grad(neuron_loss)(W, X, y)
+    return neuron_loss(W, X, y) + lam * np.sum(g * g)
+
+
+def oscillator(k, c, x0, n):
+    x = x0
+    v = 0.0
+    for _ in range(n):
+        a = -k * x - c * v
+        x = x + 0.01 * v
+        v = v + 0.01 * a
+    return x * x + v * v
+
+
+d_oscillator = grad(oscillator, wrt=(0, 1))  # a module-level derivative, called by name
+
+
+def sensitivity_norm(k, c, x0, n):
+    gk, gc = d_oscillator(k, c, x0, n)
+    return gk * gk + gc * gc
+
+
+def value_and_slope(a, b):
+    f, (da, db) = value_and_grad(bowl, wrt=(0, 1))(a, b)
+    return f * da - db
+
+
+RNG = np.random.default_rng(5)
+NESTED = [
+    (bowl_gradient_norm, (0.7, 1.3), (0, 1)),
+    (gradient_norm_regularized,
+     (RNG.normal(size=3), RNG.normal(size=(6, 3)), RNG.uniform(size=6), 0.3), (0,)),
+    (sensitivity_norm, (1.0, 0.3, 1.0, 60), (0, 1, 2)),
+    (value_and_slope, (0.4, -0.9), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["python", "numba"])
+@pytest.mark.parametrize("fn, args, wrt", NESTED, ids=[c[0].__name__ for c in NESTED])
+def test_gradient_of_a_function_that_takes_a_gradient(fn, args, wrt, jit):
+    from .gradcheck import fd_array
+    grads = grad(fn, wrt=wrt, jit=jit)(*args)
+    for i, g in zip(wrt, grads):
+        assert np.allclose(g, fd_array(fn, args, i), rtol=1e-6, atol=1e-8)
+
+
+def test_gradient_norm_gradient_is_twice_hessian_times_gradient():
+    """Reverse over reverse (the nested grad) against forward over reverse (hvp)."""
+    W, X, y, lam = NESTED[1][1]
+    got = grad(gradient_norm_regularized, jit=False)(W, X, y, lam)
+    value, g, Hg = hvp(neuron_loss, jit=False).value_grad_hvp(W, X, y, g_direction(W, X, y))
+    assert np.allclose(got, g + 2 * lam * Hg, rtol=1e-12, atol=1e-14)
+
+
+def g_direction(W, X, y):
+    return grad(neuron_loss, jit=False)(W, X, y)
+
+
+def jvp_inside(a, b):
+    return jvp(bowl)(a, b, 1.0)[1]
+
+
+def array_loop_loss(x, n):
+    y = x.copy()
+    for _ in range(n):
+        y = np.sin(y) * 1.1  # the adjoint keeps each iteration's y on its tape (push_array)
+    return np.sum(y * y)
+
+
+def array_loop_gradient_norm(x, n):
+    g = grad(array_loop_loss)(x, n)
+    return np.sum(g * g)
+
+
+def test_other_transforms_inside_are_refused_at_the_call():
+    with pytest.raises(UnsupportedSyntax, match="only grad and value_and_grad") as err:
+        grad(jvp_inside, jit=False)(0.3, 0.4)
+    assert "test_second_order.py" in str(err.value)
+
+
+def gather_loss(x, idx, rows, cols, A):
+    return np.sum(np.sin(x[idx]) ** 2) + np.sum(np.cos(A[rows, cols] * x[0]))
+
+
+def gather_gradient_norm(x, idx, rows, cols, A):
+    """The inner adjoint scatters with repeated indices (rta.scatter_add, scatter_add2)."""
+    gx, gA = grad(gather_loss, wrt=(0, 4))(x, idx, rows, cols, A)
+    return np.sum(gx * gx) + np.sum(gA ** 3)
+
+
+NESTED_ARRAYS = [
+    (array_loop_gradient_norm, (np.array([0.3, -0.2, 0.9]), 4), (0,)),
+    (gather_gradient_norm, (np.array([0.3, -0.7, 1.1]), np.array([0, 2, 2, 1]),
+                            np.array([0, 1, 1]), np.array([2, 0, 0]),
+                            np.array([[0.5, 0.2, -0.4], [1.2, 0.1, 0.3]])), (0, 4)),
+]
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["python", "numba"])
+@pytest.mark.parametrize("fn, args, wrt", NESTED_ARRAYS, ids=[c[0].__name__ for c in NESTED_ARRAYS])
+def test_gradient_through_array_tapes_and_scatters(fn, args, wrt, jit):
+    """The inner adjoints push arrays on tapes inside loops and scatter-add with repeats."""
+    test_gradient_of_a_function_that_takes_a_gradient(fn, args, wrt, jit)

@@ -312,7 +312,14 @@ class _Fence:
 
     def e_Call(self, node: ast.Call, arg: bool) -> None:
         self.expr(node.func)
-        if not isinstance(node.func, (ast.Name, ast.Attribute)):
+        inner = node.func.func if isinstance(node.func, ast.Call) else None  # grad(g)(x)
+        inner = getattr(inner, "id", getattr(inner, "attr", None))
+        if inner in ("jvp", "vjp", "jacobian", "hvp", "hessian"):
+            self.reject(node.func, f"{inner}(...) cannot be differentiated through; of the "
+                        "derivative transforms, only grad and value_and_grad can be called "
+                        "inside a differentiated function", "compute it outside, or use hvp")
+        elif not isinstance(node.func, (ast.Name, ast.Attribute)) \
+                and inner not in ("grad", "value_and_grad"):
             self.reject(node.func, "only named functions and methods can be called",
                         "assign the callable to a module-level name and call it by name")
         for value in node.args:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import RuleDefinitionError
 from ..loc import Loc
@@ -76,6 +76,10 @@ class ArrayRule:
     sample: Callable | None
     loc: Loc
     kind: str = "array"
+    # custom rules (s2sad/custom.py): callables generated code imports (alias -> (module,
+    # dotted name)), and vjp_once: the vjp hook is one call returning a tuple of that many
+    imports: dict = field(default_factory=dict)
+    vjp_once: int = 0
 
     @property
     def diff(self) -> tuple[str, ...]:
@@ -152,6 +156,12 @@ def array_op(*primals, sig: str, static=(), nondiff=(), sample=None, table=None)
         return cls
 
     return decorate
+
+
+def used_imports(rule: ArrayRule, *texts) -> dict:
+    """The rule's imports that the generated `texts` mention (custom rules call user code)."""
+    joined = " ".join(map(str, texts))
+    return {alias: where for alias, where in rule.imports.items() if alias in joined}
 
 
 def lookup(fn) -> ArrayRule | None:

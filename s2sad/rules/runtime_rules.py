@@ -2,8 +2,9 @@
 is itself differentiable: `hvp` applies forward mode to a generated adjoint (forward-over-reverse)
 and a gradient taken inside a differentiated function is differentiated through.
 
-Tapes are ordinary arrays to the compiler: pushes are subscript writes, pops are reads, and
-`grow` (a bigger copy, or the tape itself) carries tangents like any copy. The helpers below that
+Tapes are ordinary arrays to the compiler: pushes are subscript writes (the builder spells out
+`push_array` as a grow and a slice write), pops are reads, and `grow` (a bigger copy, or the
+tape itself) carries tangents like any copy. The helpers below that
 compute a NumPy function (`rta.amax` is `np.max` along an axis) share that function's rule. Second
 derivatives of the exact-at-zero product helpers (`prod_others`, `cumprod_vjp`, `cumprod_jvp`) are
 not written; they have no rule, so differentiating through them raises NoDerivativeRule.
@@ -52,27 +53,6 @@ class grow:
 
     def jvp(t, out, tape, need):
         return None if t["tape"] is None else f"grow({t['tape']}, {need})"
-
-
-@runtime_op(runtime.push_array, sig="tape, p, x", nondiff=("p",))
-class push_array:
-    """`x`'s elements copied into tape[p:p + x.size]: linear in the tape and in `x`."""
-
-    def type(tape, p, x):
-        return tape
-
-    def primal(tape, p, x):
-        return f"push_array({tape}, {p}, {x})"
-
-    def vjp(g, out, tape, p, x):
-        return (f"rta.without_span({g}, {p}, {x}.size, {tape}.shape[0])",
-                f"{g}[{p}:{p} + {x}.size].reshape({x}.shape)")
-
-    def jvp(t, out, tape, p, x):
-        if t["tape"] is None and t["x"] is None:
-            return None
-        return (f"push_array({_tan_or_zeros(t, 'tape', tape)}, {p}, "
-                f"{_tan_or_zeros(t, 'x', x)})")
 
 
 def _scatter_tangent(helper: str, t, target, index: str, values):

@@ -21,7 +21,7 @@ import types
 
 import numpy as np
 
-from .. import rules
+from .. import rules, runtime
 from ..errors import (
     NoDerivativeRule,
     S2SADError,
@@ -35,6 +35,7 @@ from .nodes import (
     Block,
     Carried,
     Const,
+    DerivativeSite,
     For,
     Function,
     If,
@@ -43,6 +44,7 @@ from .nodes import (
     Stmt,
     Value,
     While,
+    derivative_site,
     dim,
     leaves,
     make_slice,
@@ -137,9 +139,14 @@ class _Scope:
         raise KeyError(name)
 
 
-def build(parsed: source.Parsed, tree: ast.FunctionDef) -> Function:
-    """SSA for `tree` (the output of `normalize.run(parsed)`)."""
-    return _Builder().function(parsed, tree)
+def build(parsed: source.Parsed, tree: ast.FunctionDef, derivative_kinds=None) -> Function:
+    """SSA for `tree` (the output of `normalize.run(parsed)`). `derivative_kinds` holds the
+    argument types of each `grad(g)(...)` call, by build order, once they are known."""
+    return _Builder(derivative_kinds).function(parsed, tree)
+
+
+# grad(g, wrt=...) objects made while building, shared by every function that calls them
+_DERIVATIVES: dict = {}
 
 
 def _prepare(fn) -> tuple[source.Parsed, ast.FunctionDef]:
@@ -149,7 +156,9 @@ def _prepare(fn) -> tuple[source.Parsed, ast.FunctionDef]:
 
 
 class _Builder:
-    def __init__(self):
+    def __init__(self, derivative_kinds=None):
+        self.derivative_kinds = derivative_kinds or {}
+        self.derivative_calls = 0
         self.versions: dict[str, int] = {}
         self.block = Block()
         self.stack: list = []  # functions being inlined, for recursion detection
@@ -610,6 +619,18 @@ class _Builder:
         else:
             raise UnsupportedSyntax("this is not a callable s2sad can resolve", self.loc(node.func),
                                     "call module-level functions by name")
+        from .. import api  # late: api imports the pipeline, which imports this module
+        if obj is api.grad or obj is api.value_and_grad:
+            return self.derivative_object(obj is api.value_and_grad, args, kwargs, node)
+        if type(obj) is api.Derivative:
+            return self.derivative_call(obj, args, kwargs, node)
+        if obj in api.TRANSFORMS or isinstance(obj, api.Derivative):
+            raise UnsupportedSyntax(
+                f"'{_obj_name(obj)}' cannot be differentiated through; of the derivative "
+                "transforms, only grad and value_and_grad can be called inside a differentiated "
+                "function", self.loc(node), "compute it outside, or use hvp for H·v")
+        if obj is runtime.push_array and len(args) == 3 and not kwargs:
+            return self.push_array(*args, node)
         array_rule = rules.arrays.lookup(obj)
         if array_rule is not None:
             return self.array_call(array_rule, obj, args, kwargs, node)
@@ -714,6 +735,62 @@ class _Builder:
         return self.scalar(v, node)
 
     # ---------------------------------------------------------------- inlining
+    def push_array(self, tape, p, x, node):
+        """A generated adjoint's `tape = push_array(tape, p, x)`, differentiated again: spelled
+        out as `tape = grow(tape, p + x.size); tape[p:p + x.size] = np.ravel(x)`, a grow and
+        a slice write, which both modes already differentiate."""
+        end = self.op(operator.add, [p, self.op(size_of, [x], node)], node)
+        grown = self.array_call(rules.arrays.lookup(runtime.grow), runtime.grow, [tape, end],
+                                {}, node)
+        flat = self.array_call(rules.arrays.lookup(np.ravel), np.ravel, [x], {}, node)
+        span = self.op(make_slice, [p, end, Const(None)], node)
+        result = self.new_value("$")
+        self.block.items.append(Op(result, setitem, [grown, span, flat], self.stmt_info,
+                                   self.loc(node)))
+        self.family[id(result)] = self.family.get(id(grown), grown)
+        return result
+
+    def derivative_object(self, with_value: bool, args: list, kwargs: dict, node):
+        """`grad(g, wrt=...)` inside a differentiated function: made here, at build time."""
+        from .. import api
+        maker = "value_and_grad" if with_value else "grad"
+        bad = UnsupportedSyntax(
+            f"{maker}(...) inside a differentiated function takes a module-level function and "
+            "a constant wrt", self.loc(node), f"write {maker}(g, wrt=0) or {maker}(g, (0, 1))")
+        if not args or not isinstance(args[0], Ref) or len(args) > 2 \
+                or set(kwargs) - {"wrt", "jit"}:
+            raise bad
+        wrt = args[1] if len(args) == 2 else kwargs.get("wrt", Const(0))
+        wrt = tuple(w.value for w in wrt) if isinstance(wrt, tuple) else getattr(wrt, "value", bad)
+        if wrt is bad or not all(isinstance(w, (int, str)) for w in (
+                wrt if isinstance(wrt, tuple) else (wrt,))):
+            raise bad
+        key = (args[0].obj, wrt, with_value)
+        if key not in _DERIVATIVES:
+            _DERIVATIVES[key] = api.Derivative(args[0].obj, wrt, jit=False, with_value=with_value)
+        return Ref(_DERIVATIVES[key])
+
+    def derivative_call(self, derivative, args: list, kwargs: dict, node):
+        """`grad(g)(w, ...)`: g's generated adjoint, inlined like a helper, so the function
+        calling it can be differentiated again (a gradient of a gradient). Until the argument
+        types are known (the pipeline's first build), placeholders stand in for it."""
+        if kwargs:
+            raise UnsupportedSyntax("keyword arguments to a derivative are not supported",
+                                    self.loc(node), "pass them positionally")
+        index = self.derivative_calls
+        self.derivative_calls += 1
+        kinds = self.derivative_kinds.get(index)
+        if kinds is None:
+            site = DerivativeSite(derivative, index)
+            value = self.op(derivative_site, [Const(site), Const(-1), *args], node)
+            grads = tuple(self.op(derivative_site, [Const(site), Const(k), *args], node)
+                          for k in range(len(derivative.wrt)))
+        else:
+            spec = derivative._specs.get(kinds) or derivative._build(kinds, [None] * len(kinds))
+            value, grads = self.inline(spec.loaded.python, args, {}, node)
+        out = grads[0] if derivative._single else tuple(grads)
+        return (value, out) if derivative.with_value else out
+
     def inline(self, fn, args: list, kwargs: dict, node):
         if fn in self.stack:
             raise UnsupportedSyntax(

@@ -31,12 +31,12 @@ from ..errors import UnsupportedSyntax
 from .nodes import Array, Block, For, Function, If, Op, Value, While, defined, leaves, setitem, walk
 
 # Ops whose result may be a view of their first operand (reshape of a contiguous array is)
-MAYBE_VIEW = {np.reshape, np.ravel, np.squeeze, np.expand_dims}
+MAYBE_VIEW = {np.reshape, np.ravel, np.squeeze, np.expand_dims, runtime.grow}
 SAME = {np.asarray}
-# s2sad's run-time helpers that update their first argument in place and return it (or, for
-# grow, a bigger copy of it): in a generated derivative that is differentiated again they
-# are writes into that array
-WRITES_FIRST = {runtime.grow, runtime.push_array, runtime.scatter_add2, rta.scatter_add}
+# s2sad's run-time helpers that update their first argument in place and return it: in a
+# generated derivative that is differentiated again they are writes into that array. (`grow`
+# returns its argument or a bigger copy: a MAYBE_VIEW, with an adjoint of its own.)
+WRITES_FIRST = {runtime.scatter_add2, rta.scatter_add}
 
 
 @dataclass

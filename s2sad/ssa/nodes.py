@@ -87,6 +87,25 @@ def make_slice(start, stop, step):
     return slice(start, stop, step)
 
 
+class DerivativeSite:
+    """A call of a derivative object (`grad(g)(w)`) inside a differentiated function, numbered in
+    build order. The builder cannot generate g's adjoint before the argument types are known:
+    it emits `derivative_site` placeholders, type inference records the argument types in
+    `kinds`, and the pipeline rebuilds with g's adjoint for those types inlined (pipeline.py)."""
+
+    def __init__(self, derivative, index: int):
+        self.derivative, self.index = derivative, index
+        self.kinds: tuple | None = None
+
+    def __repr__(self) -> str:
+        return f"site{self.index}"
+
+
+def derivative_site(site, part, *args):
+    """Placeholder: part -1 is g's value, part k the gradient for g's k-th wrt argument."""
+    raise NotImplementedError("a placeholder, replaced before code is generated")
+
+
 def make_tuple(*items):
     """`(a, b, ...)` where a tuple object is needed at run time (shapes, index tuples)."""
     return tuple(items)

@@ -34,6 +34,7 @@ from .nodes import (
     Scalar,
     Value,
     While,
+    derivative_site,
     dim,
     make_slice,
     make_tuple,
@@ -170,6 +171,8 @@ def _elementwise_dtype(fn, args: list) -> Scalar:
 
 
 def op_type(op: Op):
+    if op.fn is derivative_site:
+        return _derivative_site_type(op)
     fn, args = op.fn, [type_of(a) for a in op.args]
     if fn is operator.getitem:
         return index_type(args[0], args[1:], op.loc)
@@ -265,3 +268,14 @@ def _loop(loop: For | While) -> None:
     for c in loop.carried:
         c.header.type = c.header.type or FLOAT
         c.result.type = c.header.type
+
+
+def _derivative_site_type(op: Op):
+    """Record the argument types of a `grad(g)(...)` call; a gradient has its argument's type
+    (a float, or a float array of the same dtype and ndim)."""
+    site, part = op.args[0].value, op.args[1].value
+    site.kinds = tuple(type_of(a) for a in op.args[2:])
+    if part < 0:
+        return FLOAT
+    t = site.kinds[site.derivative.wrt[part]]
+    return Array(t.dtype if t.dtype == F32 else FLOAT, t.ndim) if isinstance(t, Array) else FLOAT
