@@ -15,7 +15,12 @@ import numbers
 import numpy as np
 
 from . import pipeline
-from .errors import NonDifferentiableArgument, S2SADError, UnsupportedArgument
+from .errors import (
+    NonDifferentiableArgument,
+    NonScalarOutput,
+    S2SADError,
+    UnsupportedArgument,
+)
 from .frontend import fence, source
 from .ssa import printer
 from .ssa.nodes import BOOL, F32, FLOAT, INT, Array, is_float
@@ -263,6 +268,11 @@ def jacobian(fn, wrt=0, mode: str = "auto", jit: bool = True):
         zeros = [np.zeros_like(np.asarray(args[i], dtype=np.float64)) if np.ndim(args[i])
                  else 0.0 for i in positions]
         value, _ = forward(*args, *zeros)
+        if isinstance(value, tuple):
+            raise NonScalarOutput(
+                f"'{fn.__name__}' returns a tuple; jacobian needs one number or array",
+                forward._parsed.loc(forward._parsed.tree),
+                "take the jacobian of each part, or stack them with np.concatenate")
         out_shape = np.shape(value)
         in_sizes = [int(np.size(args[i])) for i in positions]
         use_forward = mode == "forward" or (mode == "auto" and sum(in_sizes) < max(

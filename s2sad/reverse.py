@@ -881,11 +881,14 @@ class Generator:
                 if ints[0] == 0:
                     return [assign(self.adj(array), call(emit.attr("rta", "scatter_add"),
                                                          [target, self.arg(index[0]), g]))]
-                if ints[0] == 1:  # A[:, idx]: scatter the columns through transposed views
-                    target = ast.Attribute(value=target, attr="T", ctx=ast.Load())
-                    g = ast.Attribute(value=g, attr="T", ctx=ast.Load())
-                return [ast.Expr(call(emit.attr("rta", "scatter_add"),
-                                      [target, self.arg(index[ints[0]]), g]))]
+                # A[:, idx]: scatter the columns through transposed views (the result, bound
+                # to a name, is that view: binding it keeps the code differentiable)
+                target = ast.Attribute(value=target, attr="T", ctx=ast.Load())
+                g = ast.Attribute(value=g, attr="T", ctx=ast.Load())
+                view = self.namer.fresh(f"{self.adj(array)}_T")
+                self.pinned.add(view)  # never read, but the call writes through it
+                return [assign(view, call(emit.attr("rta", "scatter_add"),
+                                          [target, self.arg(index[1]), g]))]
             slot = ast.Subscript(value=name(self.adj(array)), slice=self.index(index),
                                  ctx=ast.Store())
             return [ast.AugAssign(target=slot, op=ast.Add(), value=g)]
@@ -1137,7 +1140,7 @@ def generate(fn: Function, active: set, wrt: list[Value], func_name: str,
     if not cotangent and isinstance(result, Value) and isinstance(result.type, Array):
         raise NonScalarOutput(
             f"'{fn.name}' returns a {result.type.ndim}-d array; grad differentiates a function "
-            "returning one number", fn.loc,
+            "returning one number", fn.result_loc or fn.loc,
             "reduce it to a number (e.g. np.sum(...)), or use s2sad.vjp(f)(*args, cotangent) "
             "for the vector-Jacobian product")
     plan = make_plan(fn, active)

@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 from s2sad import check_grad, rules
 
 
@@ -54,3 +56,17 @@ def test_check_grad_fails_a_wrong_derivative():
     assert not report.ok
     assert report.relative_error[0] > 0.1
     assert "FAIL" in str(report)
+
+
+def array_loss(x, W):
+    return np.sum(np.tanh(W @ x) ** 2)
+
+
+def test_check_grad_takes_arrays(backend):
+    rng = np.random.default_rng(1)
+    x, W = rng.normal(size=3), rng.normal(size=(2, 3))
+    report = check_grad(array_loss, x, W, wrt=(0, 1), jit=backend)
+    assert report.ok, str(report)
+    assert report.analytic[1].shape == (2, 3) and report.numeric[1].shape == (2, 3)
+    assert max(report.relative_error) < 1e-7 and report.dot_product_error < 1e-12
+    assert "(2, 3) |max|" in str(report)

@@ -307,3 +307,26 @@ NESTED_ARRAYS = [
 def test_gradient_through_array_tapes_and_scatters(fn, args, wrt, jit):
     """The inner adjoints push arrays on tapes inside loops and scatter-add with repeats."""
     test_gradient_of_a_function_that_takes_a_gradient(fn, args, wrt, jit)
+
+
+def gather_rows_of_transpose(A, idx):
+    return np.sum(A.T[idx] ** 3)
+
+
+def gather_columns(A, idx):
+    return np.sum(A[:, idx] ** 3) + np.sum(np.sin(A) * A)
+
+
+GATHERS = [(gather_rows_of_transpose, (np.arange(1.0, 7.0).reshape(2, 3), np.array([0, 2, 2])), 0),
+           (gather_columns, (np.arange(1.0, 7.0).reshape(2, 3) / 3, np.array([2, 0, 2])), 0)]
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["python", "numba"])
+@pytest.mark.parametrize("fn, args, wrt", GATHERS, ids=[c[0].__name__ for c in GATHERS])
+def test_hvp_through_scatters_into_views(fn, args, wrt, jit):
+    """The adjoint scatters into a transposed view of the gradient; the H·v code must see
+    that write (it once returned zeros here)."""
+    v = _direction(args, (wrt,), seed=2)
+    hv = hvp(fn, wrt=wrt, jit=jit)(*args, v[0])
+    assert _rel_err([hv], fd_hvp(fn, args, (wrt,), v)) < 1e-6
+    assert np.max(np.abs(hv)) > 1.0

@@ -67,3 +67,13 @@ def test_grad_of_an_array_valued_function_is_refused_not_summed():
     with pytest.raises(NonScalarOutput) as info:
         s2sad.grad(layer, wrt=1, jit=False)(np.ones((2, 3)), np.ones(3))
     assert "returns a 1-d array" in info.value.message and "vjp" in info.value.hint
+
+
+def two_parts(x):
+    return x * 2.0, np.sum(x)
+
+
+def test_jacobian_of_a_tuple_is_refused_in_every_mode():
+    for mode in ("auto", "forward", "reverse"):
+        with pytest.raises(NonScalarOutput, match="returns a tuple"):
+            s2sad.jacobian(two_parts, mode=mode, jit=False)(np.ones(3))

@@ -590,6 +590,10 @@ class _Builder:
     def expr_Tuple(self, node, env):
         return tuple(self.expr(e, env) for e in node.elts)
 
+    # a list literal, which the fence allows only as a call argument (np.array([a, b])), is
+    # the same compile-time sequence as a tuple
+    expr_List = expr_Tuple
+
     def expr_Subscript(self, node, env):
         base = self.expr(node.value, env)
         if isinstance(base, Value):

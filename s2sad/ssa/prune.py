@@ -6,6 +6,7 @@ this pass is what keeps the IR — and the code generated from it — about the 
 
 from __future__ import annotations
 
+from .memory import WRITES_FIRST
 from .nodes import Block, For, Function, If, Op, Value, While, setitem, walk
 
 
@@ -14,8 +15,10 @@ def run(fn: Function) -> Function:
     _mark_result(fn.result, live)
     # A write into an array is kept: another name (a view, the caller's array) may see it.
     # So is `x op= v`, which writes in place when x is an array (ssa/inplace.py).
-    live |= {id(item.result) for item in walk(fn.body)
-             if isinstance(item, Op) and (item.fn is setitem or item.augmented)}
+    # And the run-time helpers that add into their first argument (a generated adjoint's
+    # scatters, differentiated again).
+    live |= {id(item.result) for item in walk(fn.body) if isinstance(item, Op) and (
+        item.fn is setitem or item.augmented or item.fn in WRITES_FIRST)}
     while _mark(fn.body, live):
         pass
     _sweep(fn.body, live)

@@ -252,6 +252,11 @@ def _block(block) -> None:
 def _loop(loop: For | While) -> None:
     if isinstance(loop, For):
         loop.index.type = INT
+        for bound in (loop.start, loop.stop, loop.step):
+            if type_of(bound) not in (INT, BOOL):  # range(3.0) raises in Python
+                raise UnsupportedSyntax(
+                    "range() takes integers; a bound here is a float", loop.loc,
+                    "pass loop counts as int (an int argument is never differentiated)")
     for c in loop.carried:
         c.header.type = type_of(c.init)
     while True:

@@ -9,6 +9,7 @@ import math
 import operator
 
 import numba
+import numpy as np
 import pytest
 
 import s2sad
@@ -485,3 +486,15 @@ def test_every_if_and_loop_carries_its_statement():
     fn = build_ssa(branch)
     (cond,) = [i for i in walk(fn.body) if isinstance(i, If)]
     assert cond.stmt.text == "if x > 0.0:"
+
+
+def list_literal_argument(a, b):
+    v = np.array([a * b, a + b])
+    return np.sum(v * v)
+
+
+def test_a_list_literal_argument_is_a_sequence_like_a_tuple():
+    from s2sad import grad
+
+    for jit in (False, True):  # d/da, d/db of (ab)^2 + (a+b)^2 at (1, 2)
+        assert grad(list_literal_argument, wrt=(0, 1), jit=jit)(1.0, 2.0) == (14.0, 10.0)

@@ -238,3 +238,19 @@ def test_op_type(fn, args, expected):
     stmt = Stmt("", None)
     op = Op(Value("$", 1), fn, [Value("a", i, t) for i, t in enumerate(args)], stmt, None)
     assert types.op_type(op) is expected
+
+
+def float_loop_count(x, n):
+    s = 0.0
+    for _ in range(n):
+        s = s + x
+    return s
+
+
+def test_a_float_range_bound_is_refused_like_python_does():
+    from s2sad import grad
+    from s2sad.errors import UnsupportedSyntax
+
+    with pytest.raises(UnsupportedSyntax, match="range\\(\\) takes integers"):
+        grad(float_loop_count, wrt=1, jit=False)(2.0, 3.0)
+    assert grad(float_loop_count, jit=False)(2.0, 3) == 3.0
