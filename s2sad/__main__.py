@@ -1,7 +1,8 @@
 """`python -m s2sad show path/to/file.py:func [--ir] [--wrt 0,1] [--args "1.0,0.1,1.0,1000"]`.
 
 Prints the generated adjoint source (or, with --ir, the typed SSA) without writing any code.
-Argument types come from --args (Python literals), else from annotations and defaults, else float.
+Argument types come from --args (Python literals), else from annotations and defaults, else
+float (int for range() bounds).
 """
 
 from __future__ import annotations

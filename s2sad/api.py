@@ -8,6 +8,7 @@ differentiated.
 
 from __future__ import annotations
 
+import ast
 import functools
 import inspect
 import numbers
@@ -62,6 +63,13 @@ def _scalar(x):
     if isinstance(x, tuple):  # a function returning a tuple (jvp)
         return tuple(_scalar(item) for item in x)
     return x
+
+
+def _range_bounds(tree) -> set[str]:
+    """Names used directly as range() arguments: loop counts, so ints in a guessed signature."""
+    return {a.id for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) == "range"
+            for a in node.args if isinstance(a, ast.Name)}
 
 
 class Derivative:
@@ -155,10 +163,11 @@ class Derivative:
         if self._last is not None:
             return self._last
         kinds = []
+        counts = _range_bounds(self._parsed.tree)
         for p in self._signature.parameters.values():
             ann, default = p.annotation, p.default
             untyped = ann is inspect.Parameter.empty
-            if ann in (int, bool) or (untyped and isinstance(default, int)):
+            if ann in (int, bool) or (untyped and (isinstance(default, int) or p.name in counts)):
                 kinds.append(BOOL if ann is bool or isinstance(default, bool) else INT)
             else:
                 kinds.append(FLOAT)
@@ -167,8 +176,8 @@ class Derivative:
             return self._specs.get(tuple(kinds)) or self._build(tuple(kinds), sample)
         except S2SADError as exc:  # most often: the function takes arrays
             exc.add_note("(.source/.ir/.python before any call guess that every unannotated "
-                         "parameter is a float; call the derivative once, or "
-                         ".specialize(*example_args), to pick the real argument types)")
+                         "parameter is a float, except range() bounds; call the derivative once, "
+                         "or .specialize(*example_args), to pick the real argument types)")
             raise
 
     # ------------------------------------------------------------------ inspection

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .api import TRANSFORMS, Derivative, Tangent, _kind
+from .errors import S2SADError
 
 
 class HVP:
@@ -53,7 +54,15 @@ class HVP:
         if len(vs) != len(self.wrt):
             raise TypeError(f"hvp: v must hold one direction per wrt argument ({len(self.wrt)}), "
                             f"got {len(vs)}")
-        (value, grads), (_, hv) = self.tangent_of_adjoint(*args)(*args, *vs)
+        try:
+            (value, grads), (_, hv) = self.tangent_of_adjoint(*args)(*args, *vs)
+        except S2SADError as exc:
+            if "_adjoint_" in str(exc.loc or ""):  # raised on the generated adjoint itself
+                exc.add_note(f"(while differentiating the adjoint s2sad generated for "
+                             f"'{self.fn.__name__}', for hvp/hessian; the gradient itself is "
+                             "supported: see docs/hvp_hessian.md for what second derivatives "
+                             "cannot go through yet)")
+            raise
         if self._single:
             return value, grads[0], hv[0]
         return value, tuple(grads), tuple(hv)

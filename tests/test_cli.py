@@ -136,10 +136,10 @@ def test_types_come_from_annotations_without_args(cli):
     assert out.startswith("def annotated(x:f64, n:i64):")
 
 
-def test_unannotated_parameters_default_to_float(cli):
+def test_unannotated_parameters_default_to_float_and_loop_counts_to_int(cli):
     code, out, err = cli(f"{TARGET}:energy", "--ir", "--wrt", "0")
     assert code == 0, err
-    assert out.startswith("def energy(k:f64, c:f64, x0:f64, n:f64):")
+    assert out.startswith("def energy(k:f64, c:f64, x0:f64, n:i64):")
 
 
 def test_unsupported_syntax_exits_1(cli):

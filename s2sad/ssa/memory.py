@@ -28,15 +28,37 @@ import numpy as np
 from .. import runtime
 from .. import runtime_arrays as rta
 from ..errors import UnsupportedSyntax
-from .nodes import Array, Block, For, Function, If, Op, Value, While, defined, leaves, setitem, walk
+from .nodes import (
+    Array,
+    Block,
+    For,
+    Function,
+    If,
+    Op,
+    Value,
+    While,
+    defined,
+    dim,
+    leaves,
+    ndim_of,
+    setitem,
+    shape_of,
+    size_of,
+    walk,
+)
 
 # Ops whose result may be a view of their first operand (reshape of a contiguous array is)
-MAYBE_VIEW = {np.reshape, np.ravel, np.squeeze, np.expand_dims, runtime.grow}
+MAYBE_VIEW = {np.reshape, np.ravel, np.squeeze, np.expand_dims}
 SAME = {np.asarray}
+# Ops that read only an array's shape (and dtype), which no write changes: never a hazard
+SHAPE_ONLY = {np.zeros_like, np.ones_like, np.empty_like, shape_of, size_of, dim, ndim_of, len}
 # s2sad's run-time helpers that update their first argument in place and return it: in a
-# generated derivative that is differentiated again they are writes into that array. (`grow`
-# returns its argument or a bigger copy: a MAYBE_VIEW, with an adjoint of its own.)
+# generated derivative that is differentiated again they are writes into that array.
 WRITES_FIRST = {runtime.scatter_add2, rta.scatter_add}
+# `tape = grow(tape, n)` returns the tape or a bigger copy of it, and generated code never uses
+# the old name again: one variable, whose adjoint (allocated after the forward sweep, from the
+# last version) covers every slot.
+GROWS = {runtime.grow}
 
 
 @dataclass
@@ -132,7 +154,7 @@ def _op(op: Op, m: Memory) -> None:
     if not isinstance(r.type, Array):
         return
     base = op.args[0] if op.args else None
-    if op.fn is setitem or op.fn in WRITES_FIRST:
+    if op.fn is setitem or op.fn in WRITES_FIRST or op.fn in GROWS:
         m.var[id(r)] = m.rep(base)
         m.mem[id(r)] = m.mem.get(id(base), frozenset())
     elif op.fn in SAME and _is_none(op.args[1:]):
@@ -265,7 +287,8 @@ class _Order:
         for item in block.items:
             p = self._at(item, loops, owner)
             if isinstance(item, Op):
-                self.reads += [(p, a) for a in item.args]
+                if item.fn not in SHAPE_ONLY:
+                    self.reads += [(p, a) for a in item.args]
                 self.defined_at[id(item.result)] = p
             elif isinstance(item, If):
                 self.reads.append((p, item.cond))
