@@ -280,7 +280,8 @@ def jacobian(fn, wrt=0, mode: str = "auto", jit: bool = True):
         if isinstance(value, tuple):
             raise NonScalarOutput(
                 f"'{fn.__name__}' returns a tuple; jacobian needs one number or array",
-                forward._parsed.loc(forward._parsed.tree),
+                forward._parsed.loc(next((n for n in reversed(list(ast.walk(
+                    forward._parsed.tree))) if isinstance(n, ast.Return)), forward._parsed.tree)),
                 "take the jacobian of each part, or stack them with np.concatenate")
         out_shape = np.shape(value)
         in_sizes = [int(np.size(args[i])) for i in positions]

@@ -64,8 +64,8 @@ class CustomFunction:
         return f"<custom derivative of {self.qualname}>"
 
     def defvjp(self, vjp):
-        """Register `vjp(g, out, *args) -> cotangents` (a tuple, one per argument; None for an
-        argument that gets none)."""
+        """Register `vjp(g, out, *args) -> cotangents`: a tuple, one per argument (zeros for
+        an argument without one; None is refused when that argument is differentiated)."""
         self.vjp_fn = vjp
         return vjp
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 import ast
 import builtins
 import hashlib
+import importlib
+import inspect
 import math
 import operator
+import sys
 from pathlib import Path
 
 import astor
@@ -158,9 +161,24 @@ def _import_line(alias: str, module: str, qualname: str) -> str:
     """`from m import f as alias`; a dotted name (a custom rule's `f.vjp_fn`) is imported
     through its first part and bound as a module global, where Numba finds it."""
     root, _, rest = qualname.partition(".")
+    tag = _source_tag(module, qualname)
     if not rest:
-        return f"from {module} import {root} as {alias}\n"
-    return f"from {module} import {root} as {alias}_owner\n{alias} = {alias}_owner.{rest}\n"
+        return f"from {module} import {root} as {alias}{tag}\n"
+    return f"from {module} import {root} as {alias}_owner\n{alias} = {alias}_owner.{rest}{tag}\n"
+
+
+def _source_tag(module: str, qualname: str) -> str:
+    """`  # source <hash>` of a user callable the generated code calls: editing it changes the
+    generated module, so neither s2sad's nor Numba's on-disk cache keeps the old machine code
+    (Numba's cache does not look at the functions a cached function calls)."""
+    try:
+        obj = sys.modules.get(module) or importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+        text = inspect.getsource(getattr(obj, "py_func", obj))
+    except (ImportError, AttributeError, OSError, TypeError):
+        return ""
+    return f"  # source {hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}"
 
 
 def to_source(func: ast.FunctionDef, where: str,

@@ -961,7 +961,9 @@ class Generator:
         code = []
         if rule.vjp_once:  # a custom vjp: called once, its tuple checked, then indexed
             tmp = self.namer.fresh(f"cot_{self.namer.name(op.result)}")
-            code.append(assign(tmp, _parse(f"rta.cotangents({cots}, {rule.vjp_once})")))
+            needed = sum(1 << k for k, a in enumerate(op.args) if self.plan.is_active(a))
+            code.append(assign(tmp, _parse(
+                f"rta.cotangents({cots}, {rule.vjp_once}, {needed})")))
             cots = tuple(f"{tmp}[{k}]" for k in range(rule.vjp_once))
         for p, cot in zip(rule.diff, cots):
             if op.fn in memory.WRITES_FIRST and p == rule.params[0]:

@@ -423,17 +423,28 @@ def scatter_add(target, index, values):
     return target
 
 
-def cotangents(r, n):
-    """What a custom vjp returned (s2sad/custom.py), checked: a tuple, one entry per argument.
-    (A bare array would otherwise be indexed by argument position without complaint.)"""
+def cotangents(r, n, needed):
+    """What a custom vjp returned (s2sad/custom.py), checked: a tuple, one entry per argument,
+    and no None where the derivative uses it (bit k of `needed`: argument k is differentiated).
+    A bare array would otherwise be indexed by argument position without complaint."""
     if not isinstance(r, tuple) or len(r) != n:
         raise TypeError(f"a custom vjp must return a tuple of {n} cotangent(s), one per "
                         f"argument; it returned {type(r).__name__}")
+    if any(needed >> k & 1 and c is None for k, c in enumerate(r)):
+        raise TypeError(_NONE)
     return r
 
 
+_NONE = ("a custom vjp returned None for an argument being differentiated; return zeros "
+         "(e.g. 0.0 * x) for it")
+
+
 @overload(cotangents)
-def _cotangents_nb(r, n):
+def _cotangents_nb(r, n, needed):
     if not isinstance(r, types.BaseTuple):
         raise TypingError("a custom vjp must return a tuple of cotangents, one per argument")
-    return lambda r, n: r
+    bits = getattr(needed, "literal_value", -1)  # a literal int in generated code
+    if any(bits >> k & 1 and isinstance(t, (types.NoneType, types.Omitted))
+           for k, t in enumerate(r)):
+        raise TypingError(_NONE)
+    return lambda r, n, needed: r

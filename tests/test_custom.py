@@ -154,3 +154,51 @@ def test_a_vjp_must_return_a_tuple():
         grad(uses_bare, jit=False)(np.array([1.0, 2.0]))
     with pytest.raises(CompileError, match="cotangents"):
         grad(uses_bare, jit=True)(np.array([1.0, 2.0]))
+
+
+@custom_vjp(out="scalar")
+@numba.njit
+def weighted_sum(x, w):
+    return np.sum(x * w)
+
+
+@weighted_sum.defvjp
+@numba.njit
+def weighted_sum_vjp(g, out, x, w):
+    return g * w, None  # no cotangent for w: fine unless w is differentiated
+
+
+def uses_weighted_sum(x, w):
+    return weighted_sum(x, w) ** 2
+
+
+def test_none_cotangent_is_refused_only_when_that_argument_is_differentiated():
+    x, w = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    assert np.allclose(grad(uses_weighted_sum, jit=False)(x, w), 2 * np.sum(x * w) * w)
+    with pytest.raises(TypeError, match="returned None"):
+        grad(uses_weighted_sum, wrt=(0, 1), jit=False)(x, w)
+    with pytest.raises(CompileError, match=r"cotangents\(Tuple\(array\(float64, 1d, C\), none\)"):
+        grad(uses_weighted_sum, wrt=(0, 1), jit=True)(x, w)  # Numba names the None entry
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["python", "numba"])
+def test_hvp_through_a_custom_rule(jit):
+    from s2sad import hvp
+
+    def loss(w):
+        return np.sum(softplus(w) * w)
+
+    w, v = np.array([0.3, -0.5, 1.2]), np.array([1.0, 2.0, -0.5])
+    g = grad(loss, jit=False)
+    h = 1e-5
+    fd = (g(w + h * v) - g(w - h * v)) / (2 * h)
+    assert np.allclose(hvp(loss, jit=jit)(w, v), fd, rtol=1e-7)
+
+
+def test_generated_code_carries_a_hash_of_the_rule_source():
+    """Editing a rule's body changes the generated module, so no cache keeps old code."""
+    d = grad(softplus_loss, wrt=0, jit=False)
+    d(0.7, X)
+    lines = [line for line in d.source.splitlines() if "# source " in line]
+    assert any("_softplus_fn = " in line for line in lines)
+    assert any("_softplus_vjp_fn = " in line for line in lines)

@@ -21,7 +21,7 @@ import types
 
 import numpy as np
 
-from .. import rules, runtime
+from .. import rules, runtime, runtime_arrays
 from ..errors import (
     NoDerivativeRule,
     S2SADError,
@@ -635,6 +635,8 @@ class _Builder:
                 "function", self.loc(node), "compute it outside, or use hvp for H·v")
         if obj is runtime.push_array and len(args) == 3 and not kwargs:
             return self.push_array(*args, node)
+        if obj is runtime_arrays.cotangents and len(args) == 3:
+            return args[0]  # a custom vjp's checked tuple: the tuple itself, when differentiated
         array_rule = rules.arrays.lookup(obj)
         if array_rule is not None:
             return self.array_call(array_rule, obj, args, kwargs, node)
@@ -664,13 +666,13 @@ class _Builder:
             raise NoDerivativeRule(
                 f"no derivative rule for s2sad's run-time helper '{_obj_name(obj)}'",
                 self.loc(node), "this generated derivative cannot be differentiated again "
-                "(second derivatives through np.prod/np.cumprod along an axis are not "
-                "supported); see docs/hvp_hessian.md")
+                "(second derivatives through np.prod/np.cumprod are not supported); see "
+                "docs/hvp_hessian.md")
         if isinstance(primal, types.FunctionType):
             return self.inline(primal, args, kwargs, node)
-        hint = ("register one with s2sad.rules.register(fn, partials, sample=...) for an "
-                "elementwise function, or an @array_op rule (docs/rules.md); or compute it "
-                "outside the differentiated function")
+        hint = ("give it derivatives with @s2sad.custom_vjp (docs/custom_rules.md), or "
+                "s2sad.rules.register(fn, partials, sample=...) for an elementwise function; or "
+                "compute it outside the differentiated function")
         if (getattr(obj, "__module__", None) or "").startswith("numpy"):
             hint = ("s2sad has no rule for this NumPy function yet (docs/supported.md lists "
                     "those it has); " + hint)
