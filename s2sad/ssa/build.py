@@ -670,9 +670,10 @@ class _Builder:
                 "docs/hvp_hessian.md")
         if isinstance(primal, types.FunctionType):
             return self.inline(primal, args, kwargs, node)
-        hint = ("give it derivatives with @s2sad.custom_vjp (docs/custom_rules.md), or "
-                "s2sad.rules.register(fn, partials, sample=...) for an elementwise function; or "
-                "compute it outside the differentiated function")
+        hint = ("give it derivatives with @s2sad.custom_vjp (docs/custom_rules.md), "
+                "s2sad.rules.register(fn, partials, sample=...) for an elementwise function, or "
+                "an @array_op rule (docs/rules.md); or compute it outside the differentiated "
+                "function")
         if (getattr(obj, "__module__", None) or "").startswith("numpy"):
             hint = ("s2sad has no rule for this NumPy function yet (docs/supported.md lists "
                     "those it has); " + hint)
