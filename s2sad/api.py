@@ -34,17 +34,20 @@ def _kind(value):
     kind = _EXACT.get(type(value))
     if kind is not None:
         return kind
+    if isinstance(value, np.ndarray):  # before the slow `numbers` ABC checks: calls are hot
+        if value.dtype.kind not in _DTYPES:
+            return None
+        if value.dtype.kind != "f" or value.dtype == np.float64:
+            return Array(_DTYPES[value.dtype.kind], value.ndim)
+        if value.dtype == np.float32:  # gradients come back in float32 too
+            return Array(F32, value.ndim)
+        return None
     if isinstance(value, (bool, np.bool_)):
         return BOOL
     if isinstance(value, numbers.Integral):
         return INT
     if isinstance(value, numbers.Real):
         return FLOAT
-    if isinstance(value, np.ndarray) and value.dtype.kind in _DTYPES:
-        if value.dtype.kind != "f" or value.dtype == np.float64:
-            return Array(_DTYPES[value.dtype.kind], value.ndim)
-        if value.dtype == np.float32:  # gradients come back in float32 too
-            return Array(F32, value.ndim)
     return None
 
 

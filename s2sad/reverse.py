@@ -254,9 +254,10 @@ def _record(fn: Function, plan: Plan) -> None:
                 visit(item.body)
 
     visit(fn.body)
-    _rematerialize(plan, needed, loops)
+    order = memory.program_order(fn)
+    _rematerialize(plan, needed, loops, order)
     _restores(fn, plan, reads, need)
-    _rematerialize(plan, needed, loops)
+    _rematerialize(plan, needed, loops, order)
     for loop in loops:
         if isinstance(loop, For) and id(loop.index) in needed:
             plan.index_needed.add(id(loop))
@@ -363,14 +364,23 @@ def _cheap(op: Op) -> bool:
     return op.fn is operator.pow and isinstance(op.args[1], Const)
 
 
-def _rematerialize(plan: Plan, needed: dict, loops: list) -> None:
+def _rematerialize(plan: Plan, needed: dict, loops: list, order) -> None:
     """Recompute instead of store: a needed value defined in a loop whose whole definition chain
     (within its block) is cheap arithmetic on loop indices, values from outside the block and
     element reads is re-emitted at the start of its reverse block. Whatever the chain reads from
     outside becomes needed instead (usually nothing new: indices are recomputed anyway)."""
     indices = {id(loop.index) for loop in loops if isinstance(loop, For)}
-    written = frozenset().union(*[plan.mem.mem.get(id(op.result), frozenset())
-                                  for op in plan.mem.writes])
+    writes = [(order.pos[id(op)], plan.mem.mem.get(id(op.result), frozenset()))
+              for op in plan.mem.writes]
+
+    def stable(a: Value, v: Value) -> bool:
+        """Whether array `a` holds the same elements from the start of the outermost loop
+        around `v` to the end of the program: written, if at all, only before that loop (a
+        fill loop before a time loop), so the reverse sweep can re-read them."""
+        mem = plan.mem.mem.get(id(a), frozenset())
+        enclosing = order.loops_of.get(id(plan.op_of[id(v)]), [])
+        start = order.span[id(enclosing[0])][0] if enclosing else order.pos[id(plan.op_of[id(v)])]
+        return not any(m & mem and p >= start for p, m in writes)
 
     def chain(v: Value, block: Block, acc: dict, ext: list) -> bool:
         op = plan.op_of.get(id(v))
@@ -379,7 +389,7 @@ def _rematerialize(plan: Plan, needed: dict, loops: list) -> None:
         for a in op.args:
             if not isinstance(a, Value) or id(a) in acc or id(a) in remat:
                 continue
-            if isinstance(a.type, Array) and plan.mem.mem.get(id(a), frozenset()) & written:
+            if isinstance(a.type, Array) and not stable(a, v):
                 return False  # the array changes: its elements cannot be re-read later
             if id(a) in indices or plan.block_of[id(a)] is not block \
                     or id(a) not in plan.op_of:

@@ -130,3 +130,48 @@ def test_writes_forward_agrees_with_reverse(fn, args, wrt, backend, derivatives)
     assert value == pytest.approx(fn(*args), rel=1e-12)
     assert abs(tangent - sum(float(np.sum(x)) for x in terms)) <= 1e-10 * sum(
         float(np.sum(np.abs(x))) for x in terms)
+
+
+def fill_then_read(x, w):
+    """`scale` is filled before the time loop and only read in it: the reverse sweep re-reads
+    its elements instead of taping them."""
+    n = x.shape[0]
+    scale = np.empty(n)
+    for i in range(n):
+        scale[i] = np.exp(-w[i])
+    s = 0.0
+    for t in range(3):
+        for i in range(n):
+            s += np.sin(x[i] * scale[i] + t)
+    return s
+
+
+def fill_read_then_overwrite(x, w):
+    """The same, but `scale` is overwritten after the loop that reads it: its old elements
+    must come from the tape, not be re-read."""
+    n = x.shape[0]
+    scale = np.empty(n)
+    for i in range(n):
+        scale[i] = np.exp(-w[i])
+    s = 0.0
+    for t in range(3):
+        for i in range(n):
+            s += np.sin(x[i] * scale[i] + t)
+    for i in range(n):
+        scale[i] = 2.0 * scale[i]
+    return s + np.sum(scale * x)
+
+
+@pytest.mark.parametrize("fn", [fill_then_read, fill_read_then_overwrite],
+                         ids=lambda f: f.__name__)
+def test_arrays_filled_before_a_loop_are_re_read_only_when_stable(fn, backend):
+    from s2sad import grad
+
+    x, w = np.array([0.3, -1.1, 0.7]), np.array([0.2, 0.5, -0.4])
+    d = grad(fn, wrt=(0, 1), jit=backend)
+    gx, gw = d(x, w)
+    assert np.allclose(gx, fd(fn, (x, w), 0), rtol=1e-6, atol=1e-9)
+    assert np.allclose(gw, fd(fn, (x, w), 1), rtol=1e-6, atol=1e-9)
+    time_loop = d.source[d.source.index("for t_"):d.source.index("reverse sweep")]
+    # re-read when nothing writes `scale` after the time loop starts; taped otherwise
+    assert ("tape_f" in time_loop) == (fn is fill_read_then_overwrite), time_loop
