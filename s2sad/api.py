@@ -68,6 +68,13 @@ def _scalar(x):
     return x
 
 
+def _return_loc(parsed):
+    """Where the function's last `return` is (its definition when it has none)."""
+    returns = [n for n in ast.walk(parsed.tree) if isinstance(n, ast.Return)]
+    return parsed.loc(max(returns, key=lambda n: (n.lineno, n.col_offset)) if returns
+                      else parsed.tree)
+
+
 def _range_bounds(tree) -> set[str]:
     """Names used directly as range() arguments: loop counts, so ints in a guessed signature."""
     return {a.id for node in ast.walk(tree) if isinstance(node, ast.Call)
@@ -283,8 +290,7 @@ def jacobian(fn, wrt=0, mode: str = "auto", jit: bool = True):
         if isinstance(value, tuple):
             raise NonScalarOutput(
                 f"'{fn.__name__}' returns a tuple; jacobian needs one number or array",
-                forward._parsed.loc(next((n for n in reversed(list(ast.walk(
-                    forward._parsed.tree))) if isinstance(n, ast.Return)), forward._parsed.tree)),
+                _return_loc(forward._parsed),
                 "take the jacobian of each part, or stack them with np.concatenate")
         out_shape = np.shape(value)
         in_sizes = [int(np.size(args[i])) for i in positions]

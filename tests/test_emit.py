@@ -180,3 +180,26 @@ def test_generated_derivative_line_map(derivatives):
     assert mapped["q_1 = x + y"] == start + 1
     assert mapped["bx = bq_1"] == start + 1
     assert mapped["_t2 = q_1 * z"] == start + 2
+
+
+def test_a_called_user_function_is_tagged_with_a_hash_of_its_source(tmp_path, monkeypatch):
+    """Editing a custom rule's body must change the generated module: Numba's on-disk cache
+    does not look at the functions a cached function calls, so an unchanged module would keep
+    running the old machine code."""
+    import importlib
+    import linecache
+
+    from s2sad.emit import _import_line
+
+    module = tmp_path / "s2sad_tag_probe.py"
+    monkeypatch.syspath_prepend(str(tmp_path))
+    tags = []
+    for body in ("return 2.0 * x", "return 5.0 * x"):
+        module.write_text(f"def slope(x):\n    {body}\n")
+        linecache.checkcache(str(module))
+        importlib.invalidate_caches()
+        mod = importlib.import_module("s2sad_tag_probe")
+        importlib.reload(mod)
+        tags.append(_import_line("_slope_fn", "s2sad_tag_probe", "slope"))
+    assert all("# source " in t for t in tags)
+    assert tags[0] != tags[1]

@@ -16,17 +16,15 @@ from . import memory
 from .nodes import (
     Array,
     Block,
-    For,
     Function,
     If,
     Op,
     Value,
     While,
-    defined,
+    all_values,
     is_float,
     leaves,
     setitem,
-    walk,
 )
 
 
@@ -64,7 +62,7 @@ def analyze(fn: Function, wrt: list[Value]) -> set[int]:
     # A write into an array changes every value that may live in the same memory (the base of
     # a view written through, another version of the array): later reads of those see it.
     mem = memory.analyze(fn)
-    arrays = [v for v in _values(fn) if isinstance(v.type, Array)]
+    arrays = [v for v in all_values(fn) if isinstance(v.type, Array)]
     for op in mem.writes:
         for v in arrays:
             if v is not op.result and mem.may_share(op.result, v):
@@ -108,12 +106,3 @@ def _reach(start: list[Value], graph: dict) -> set[int]:
                 todo.append(w)
     return seen
 
-
-def _values(fn: Function) -> list[Value]:
-    """Every value of `fn`: parameters, op results, phis, loop headers and results."""
-    out = list(fn.params)
-    for item in walk(fn.body):
-        out += defined(item)
-        if isinstance(item, (For, While)):
-            out += [c.header for c in item.carried]
-    return out

@@ -5,8 +5,8 @@ but not for arrays: NumPy updates the array itself, so a view (`r = B[0]; r += t
 and every other name of that array see the change. Once types are known, this pass turns each
 augmented op whose target is an array into the binary op into a temporary plus a write of the
 whole array — the same SSA a subscript write makes — so the memory pass, activity analysis and
-both generators treat it like `x[:] = ...`. Generated code still spells it `x += v` when
-simplify folds the pair back (it is the same statement in NumPy).
+both generators treat it like `x[:] = ...`. Generated code spells it that way too (`_t3 = x + v`,
+`x[:] = _t3`): the temporary has an adjoint of its own, whose shape the reverse sweep reads.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from .nodes import (
     Op,
     Value,
     While,
+    all_values,
     defined,
     dim,
     leaves,
@@ -102,12 +103,7 @@ def close_activity(fn: Function, m: Memory, active: set) -> set:
     """Versions of one array share one adjoint, so they are active together; a view's
     adjoint is a view of its base's adjoint, so an active view makes its base active."""
     groups: dict[int, list] = {}
-    values = list(fn.params)
-    for item in walk(fn.body):
-        values += defined(item)
-        if isinstance(item, (For, While)):
-            values += [c.header for c in item.carried]
-    for v in values:
+    for v in all_values(fn):
         groups.setdefault(id(m.rep(v)), []).append(v)
     active = set(active)
     changed = True

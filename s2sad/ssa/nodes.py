@@ -272,6 +272,16 @@ def leaves(result) -> list:
     return [result]
 
 
+def all_values(fn: Function) -> list[Value]:
+    """Every value of `fn`: parameters, op results, phis, loop headers and loop results."""
+    out = list(fn.params)
+    for item in walk(fn.body):
+        out += defined(item)
+        if isinstance(item, (For, While)):
+            out += [c.header for c in item.carried]
+    return out
+
+
 def walk(block: Block):
     """Yield every item of `block` and of its nested regions, in program order."""
     for item in block.items:
