@@ -50,6 +50,8 @@ from .ssa.nodes import (
     setitem,
     shape_of,
     size_of,
+    uses,
+    walk,
 )
 
 # Builtins that Numba applies to numbers only, spelled as their NumPy ufunc on arrays.
@@ -832,7 +834,9 @@ class Generator:
                 ast.Assign(targets=[self.slot(op, ast.Store())], value=value)]
 
     # ---- reverse sweep
-    def reverse(self, block: Block, extra: list = ()) -> list:
+    def reverse(self, block: Block, extra: list = (), items=None) -> list:
+        """`block` backwards (or only its `items`): pops, recomputations, adjoint
+        initializations, `extra`, then each item's adjoint statements."""
         out = self.pops(block)
         out += [assign(self.count(loop), call(name("trip_count"), [
             self.arg(loop.start), self.arg(loop.stop), self.arg(loop.step)]))
@@ -841,9 +845,10 @@ class Generator:
                 for stmt in self.op_code_primal(self.plan.op_of[id(v)])]
         out += [assign(self.adj(v), self.adjoint_init(v)) for v in self.plan.defs[id(block)]]
         out += list(extra)
-        for item in reversed(block.items):
-            out += self.rev_item(item)
-        return out
+        return out + self.reverse_items(block.items if items is None else items)
+
+    def reverse_items(self, items) -> list:
+        return [stmt for item in reversed(items) for stmt in self.rev_item(item)]
 
     def accumulate(self, target, g: ast.expr) -> list:
         """`b[target] += g` when target is active; nothing otherwise."""
@@ -986,7 +991,9 @@ class Generator:
                 code.append(augassign(self.adj(a), ast.Add(), _parse(str(c))))
         return code
 
-    def rev_loop(self, loop) -> list:
+    def rev_carry(self, loop) -> tuple[list, list, list]:
+        """Adjoint bookkeeping of a loop's carried values: statements before the reverse loop,
+        at the start of each reverse iteration, and after it."""
         # An array written in place keeps one adjoint across iterations: nothing to carry.
         active = [c for c in loop.carried
                   if (self.plan.is_active(c.header) or self.plan.is_active(c.result))
@@ -1017,7 +1024,13 @@ class Generator:
                 held.append(assign(tmp, name(hdr)))
                 add_held += self.accumulate(c.next, name(tmp))
             zero.append(assign(hdr, self.zero_of(c.header)))
-        extra = into_local + held + zero + add_held
+        post = []
+        for c in active:
+            post += self.accumulate(c.init, name(self.adj(c.header)))
+        return pre, into_local + held + zero + add_held, post
+
+    def rev_loop(self, loop) -> list:
+        pre, extra, post = self.rev_carry(loop)
         n = name(self.count(loop))
         index_stmts, target = [], None
         if id(loop) in self.plan.index_needed:
@@ -1035,21 +1048,64 @@ class Generator:
         body = index_stmts + self.reverse(loop.body, extra)
         back = call(name("range"), [_plus(n, -1), ast.Constant(-1), ast.Constant(-1)])
         node = ast.For(target=emit.store(target), iter=back, body=body or [ast.Pass()], orelse=[])
-        post = []
-        for c in active:
-            post += self.accumulate(c.init, name(self.adj(c.header)))
         return pre + [node] + post
+
+    def fused_loop(self, loop) -> list:
+        """A loop whose iterations are independent in reverse (see `fusable`), differentiated
+        in one pass: each iteration runs forward, then its own reverse at once. The values the
+        reverse needs are still in their variables, so nothing of this iteration is taped or
+        recomputed, and nested loops' tapes are emptied again before the next iteration."""
+        local = _iteration_blocks(loop.body)
+        for block_id in local:
+            for kind in (self.plan.pushes, self.plan.recompute, self.plan.shapes):
+                kind.pop(block_id, None)
+        pre, extra, post = self.rev_carry(loop)
+        per_iter = self.per_iteration(loop.body)
+        if per_iter and not self.loop_pushes_inside(loop.body) and not self.dynamic_tape:
+            pre += self.reserve(per_iter, None)  # every iteration pops what it pushed
+            self.cover(loop.body)
+        pre += [assign(t, v) for t, v in self.carry_pairs(loop, "init")
+                if not (isinstance(v, ast.Name) and v.id == t)]
+        body = self.forward(loop.body)
+        self.last_comment = None
+        body += self.reverse(loop.body, extra)
+        pairs = self.carry_pairs(loop, "next")
+        body += _parallel_copy([t for t, _ in pairs], [v for _, v in pairs])
+        node = ast.For(target=emit.store(self.namer.name(loop.index)),
+                       iter=call(name("range"), _range_args(self, loop)),
+                       body=body or [ast.Pass()], orelse=[])
+        return pre + [emit.Comment("forward and reverse of each iteration together: the "
+                                   "iterations are independent")] + [node] + \
+            self.carry_results(loop) + post
 
     # ---- whole function
     def function(self, func_name: str) -> ast.FunctionDef:
-        fwd = self.forward(self.fn.body)
+        items = self.fn.body.items
+        last = fusable(self.fn, self.plan)
+        cut = items.index(last) if last is not None else len(items)
+        fwd = [stmt for item in items[:cut] for stmt in self.fwd_item(item)]
+        fwd += self.pushes(self.fn.body)
         self.last_comment = None
         cot = self.namer.fresh("cotangent") if self.cotangent else None
         seed = self.accumulate(self.fn.result, name(cot) if cot else ast.Constant(1.0)) \
             if isinstance(self.fn.result, Value) else []
         params = [assign(self.adj(p), self.zero_of(p)) for p in self.fn.params
                   if self.plan.is_active(p)]
-        rev = self.reverse(self.fn.body, seed)
+        if last is not None:  # its reverse runs inside its forward: adjoints start before it
+            early = _early(last, items[cut + 1:], self.plan)
+            fwd += [stmt for item in early for stmt in self.fwd_item(item)]
+            head = self.reverse(self.fn.body, seed, items=items[cut + 1:])
+            self.last_comment = None
+            fwd += [emit.Comment("---- adjoints start here: the last loop runs each "
+                                 "iteration's reverse right after it ----")]
+            fwd += params + head + self.comment(last.stmt, reverse=False) + self.fused_loop(last)
+            fwd += [stmt for item in items[cut + 1:] if item not in early
+                    for stmt in self.fwd_item(item)]
+            self.last_comment = None
+            rev = self.reverse_items(items[:cut])
+            params = []
+        else:
+            rev = self.reverse(self.fn.body, seed)
         tapes = []
         for t in (FLOAT, INT, BOOL):
             if t in self.tapes_used:
@@ -1073,6 +1129,84 @@ class Generator:
         func.s2sad_imports = self.imports
         func.s2sad_pinned = self.pinned
         return func
+
+
+def fusable(fn: Function, plan: Plan):
+    """The function's last loop, if its iterations are independent in reverse so each one's
+    reverse can run right after its forward (`Generator.fused_loop`): a `for` without early
+    exit, writing no array, whose only active carried values are sums `s = s + t` / `s = s - t`
+    (their adjoint is the same in every iteration, so the iteration order does not matter).
+    What follows it must be numbers whose partials read only values from before the loop
+    (`return s / n`): their reverse then runs first and seeds the loop's adjoints."""
+    loops = [item for item in fn.body.items if isinstance(item, (For, While, If))]
+    if not loops or not isinstance(loops[-1], For) or loops[-1].exit is not None \
+            or not plan.adjoint.get(id(loops[-1])):
+        return None
+    loop = loops[-1]
+    after = fn.body.items[fn.body.items.index(loop) + 1:]
+    early = {id(op.result) for op in _early(loop, after, plan)}
+    for op in after:
+        if plan.is_active(op.result) and (
+                _writes(op) or isinstance(op.result.type, Array)
+                or any(plan.order[id(v)] > plan.order[id(loop)] and id(v) not in early
+                       for v in refs(op, plan))):
+            return None
+    inside = list(walk(loop.body))
+    if any(isinstance(op, Op) and _writes(op) for op in inside):
+        return None
+    for c in loop.carried:
+        if not (plan.is_active(c.header) or plan.is_active(c.result)):
+            continue
+        op = plan.op_of.get(id(c.next)) if isinstance(c.next, Value) else None
+        if isinstance(c.header.type, Array) or op is None or op.fn not in (
+                operator.add, operator.sub) or plan.block_of.get(id(c.next)) is not loop.body:
+            return None
+        if op.args[0] is not c.header and (op.fn is operator.sub or op.args[1] is not c.header):
+            return None
+        if sum(a is c.header for a in _reads(inside) + [d.next for d in loop.carried]) != 1:
+            return None
+    return loop
+
+
+def _writes(op: Op) -> bool:
+    return op.fn is setitem or op.fn in memory.WRITES_FIRST or op.fn in memory.GROWS
+
+
+def _early(loop: For, after: list, plan: Plan) -> list[Op]:
+    """The inactive statements after `loop` that do not depend on it (`k = len(x)` in
+    `return s / k`): a fused loop computes them first, so its seeds can use them."""
+    out, known = [], set()
+    for op in after:
+        if not plan.is_active(op.result) and not _writes(op) and all(
+                not isinstance(a, Value) or plan.order[id(a)] < plan.order[id(loop)]
+                or id(a) in known for a in op.args):
+            out.append(op)
+            known.add(id(op.result))
+    return out
+
+
+def _reads(items: list) -> list:
+    """Every operand the items read, phi inputs, loop-carried and exit values included."""
+    out = []
+    for item in items:
+        out += uses(item)
+        if isinstance(item, If):
+            out += [a for p in item.phis for a in (p.then, p.orelse)]
+        elif isinstance(item, (For, While)):
+            out += [c.next for c in item.carried] + [item.exit]
+            if isinstance(item, While):
+                out.append(item.cond)
+    return out
+
+
+def _iteration_blocks(block: Block) -> set:
+    """`block` and the branches under it, not inside nested loops: what one iteration of the
+    loop owning `block` defines exactly once."""
+    out = {id(block)}
+    for item in block.items:
+        if isinstance(item, If):
+            out |= _iteration_blocks(item.then) | _iteration_blocks(item.orelse)
+    return out
 
 
 def _is_array(a) -> bool:

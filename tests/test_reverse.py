@@ -54,14 +54,14 @@ def nested(x, n):
 def uses_index(x, n):
     s = 0.0
     for i in range(n):
-        s = s + x * i
+        s = 0.5 * s + x * i  # not a plain sum: its reverse runs as a separate loop
     return s
 
 
 def stepped(x, a, b):
     s = 0.0
     for i in range(a, b, 3):
-        s = s + x * i
+        s = 0.5 * s + x * i
     return s
 
 

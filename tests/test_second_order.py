@@ -103,7 +103,7 @@ def test_enough_programs_and_every_kind_of_control_flow():
 def three_params(a, b, c):
     s = 0.0
     for i in range(4):
-        s += math.sin(a * b + i) * c ** 2 + a * math.exp(-b * c)
+        s = 0.9 * s + math.sin(a * b + i) * c ** 2 + a * math.exp(-b * c)  # taped
     return s
 
 

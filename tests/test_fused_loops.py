@@ -1,0 +1,179 @@
+"""Loops differentiated one iteration at a time (`reverse.fusable`): a last loop that only sums
+independent terms runs each iteration's reverse right after its forward. Both builds, against
+central differences; the loops that must keep a separate reverse sweep are checked to keep it,
+and to stay correct."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+import s2sad
+
+from .gradcheck import fd_array as fd
+
+MARK = "forward and reverse of each iteration together"
+
+
+def rosenbrock(x):
+    s = 0.0
+    for i in range(x.shape[0] - 1):
+        s += 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return s
+
+
+def mixture(x, mu, w):
+    """A log-sum-exp per point: nested loops with a max (branch flags) and exps (a tape)."""
+    total = 0.0
+    for i in range(x.shape[0]):
+        m = x[i] * w[0] - mu[0]
+        for j in range(1, mu.shape[0]):
+            if x[i] * w[j] - mu[j] > m:
+                m = x[i] * w[j] - mu[j]
+        s = 0.0
+        for j in range(mu.shape[0]):
+            s += math.exp(x[i] * w[j] - mu[j] - m)
+        total -= m + math.log(s)
+    return total
+
+
+def mean_of_terms(x, n):
+    s = 0.0
+    for i in range(n):
+        s = x[i] * x[i + 1] + s
+    k = n * 2
+    return -s / k  # whose adjoint needs no value from the loop
+
+
+def array_term_per_iteration(A, v):
+    s = 0.0
+    for i in range(A.shape[0]):
+        r = A[i, :] * v
+        s += np.sum(np.tanh(r))
+    return s
+
+
+# Loops whose reverse must stay a separate, backwards sweep.
+def product(x):
+    p = 1.0
+    for i in range(x.shape[0]):
+        p = p * x[i]
+    return p
+
+
+def reads_the_sum(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + x[i] * s + x[i]
+    return s
+
+
+def squared_after(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] ** 3
+    return s * s
+
+
+def writes_an_array(x):
+    y = x.copy()
+    s = 0.0
+    for i in range(1, x.shape[0]):
+        y[i] = y[i - 1] * 0.5 + y[i]
+        s += y[i] ** 2
+    return s
+
+
+def breaks_early(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] ** 2
+        if s > 3.0:
+            break
+    return s
+
+
+def branch_sum(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if x[i] > 0.0:
+            s += x[i] ** 2
+        else:
+            s -= 0.5 * x[i]
+    return s
+
+
+RNG = np.random.default_rng(5)
+X = RNG.uniform(-1.2, 1.2, size=7)
+FUSED = [
+    (rosenbrock, (X,), (0,)),
+    (mixture, (RNG.normal(size=6), RNG.normal(size=4), RNG.uniform(0.5, 1.5, 4)), (0, 1, 2)),
+    (mean_of_terms, (X, 5), (0,)),
+    (array_term_per_iteration, (RNG.normal(size=(4, 3)), RNG.normal(size=3)), (0, 1)),
+]
+SEPARATE = [
+    (product, (X,), (0,)),
+    (reads_the_sum, (X * 0.3,), (0,)),
+    (squared_after, (X,), (0,)),
+    (writes_an_array, (X,), (0,)),
+    (breaks_early, (X,), (0,)),
+    (branch_sum, (X,), (0,)),
+]
+
+
+@pytest.mark.parametrize("fn, args, wrt", FUSED + SEPARATE,
+                         ids=[c[0].__name__ for c in FUSED + SEPARATE])
+def test_gradients_against_finite_differences(fn, args, wrt, backend, derivatives):
+    value, grads = derivatives.value_and_grad(fn, wrt, backend)(*args)
+    assert value == pytest.approx(fn(*args), rel=1e-12)
+    for i, g in zip(wrt, grads):
+        np.testing.assert_allclose(g, fd(fn, args, i), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("fn, args, wrt", FUSED, ids=[c[0].__name__ for c in FUSED])
+def test_independent_sums_run_forward_and_reverse_together(fn, args, wrt, derivatives):
+    src = derivatives.grad(fn, wrt, False).specialize(*args).source
+    assert MARK in src
+    assert "range(n_" not in src.split(MARK)[1].split("\n")[1]  # the loop counts up
+    fused = src.split(MARK)[1].split("# ---- reverse sweep ----")[0]
+    assert "trip_count(0, " not in fused.split("\n")[1]
+
+
+@pytest.mark.parametrize("fn, args, wrt", SEPARATE, ids=[c[0].__name__ for c in SEPARATE])
+def test_dependent_iterations_keep_a_backward_sweep(fn, args, wrt, derivatives):
+    src = derivatives.grad(fn, wrt, False).specialize(*args).source
+    assert MARK not in src
+    assert re.search(r"in range\([^)]*, -1, -1\):", src)
+
+
+def test_the_tape_is_reused_by_every_iteration():
+    """mixture's inner loops push per point; popped in the same iteration, the tape never
+    holds more than one point's values."""
+    fn, args, _ = FUSED[1]
+    g = s2sad.grad(fn, wrt=(0, 1, 2), jit=False)
+    src = g.specialize(*args).source
+    body = src.split(MARK)[1]
+    assert "tape_f[p_f]" in body and "p_f -= 1" in body
+    big = (np.linspace(-1, 1, 400), args[1], args[2])
+    grads = g(*big)
+    np.testing.assert_allclose(grads[1], fd(fn, big, 1), rtol=1e-6, atol=1e-8)
+
+
+def test_hvp_and_nested_grad_through_a_fused_adjoint(backend):
+    """Forward over the fused reverse, and reverse over it (the gradient-norm penalty)."""
+    x = X[:5]
+    v = RNG.normal(size=5)
+    hv = s2sad.hvp(rosenbrock, wrt=0, jit=backend)(x, v)
+    g = s2sad.grad(rosenbrock, jit=False)
+    want = (fd(lambda y: float(np.dot(g(y), v)), (x,), 0))
+    np.testing.assert_allclose(hv, want, rtol=1e-6, atol=1e-6)
+
+    dg = s2sad.grad(rosenbrock)
+
+    def penalty(y):
+        gy = dg(y)
+        return np.sum(gy * gy)
+
+    got = s2sad.grad(penalty, jit=backend)(x)
+    np.testing.assert_allclose(got, fd(penalty, (x,), 0), rtol=1e-6, atol=1e-5)
