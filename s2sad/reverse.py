@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import emit
+from . import emit, reverse_fission
 from .emit import assign, augassign, call, name
 from .errors import NonScalarOutput, UnsupportedSyntax
 from .naming import Namer
@@ -551,32 +551,79 @@ class Generator:
                 return True
         return False
 
-    def loop_pushes_inside(self, block: Block) -> bool:
-        """Whether a loop nested in `block` pushes (its pushes would eat a reservation)."""
-        for item in block.items:
-            if isinstance(item, If) and (self.loop_pushes_inside(item.then)
-                                         or self.loop_pushes_inside(item.orelse)):
-                return True
-            if isinstance(item, (For, While)) and self.pushes_inside(item.body):
-                return True
-        return False
-
     def cover(self, block: Block) -> None:
+        """Mark `block` and everything nested in it as reserved for by an enclosing loop."""
         self.covered.add(id(block))
         for item in block.items:
             if isinstance(item, If):
                 self.cover(item.then)
                 self.cover(item.orelse)
+            elif isinstance(item, (For, While)):
+                self.cover(item.body)
 
-    def reserve(self, per_iter: Counter, times: ast.expr | None) -> list:
+    def room(self, block: Block) -> dict | None:
+        """Tape slots (per type, as expressions) that one pass through `block` can push, inner
+        loops included, computable before the loop owning `block` starts; None when an inner
+        loop that pushes does not run a fixed number of times."""
+        total = {t: ast.Constant(k) for t, k in self.per_iteration(block).items()}
+
+        def add(more: dict, times=None) -> None:
+            for t, k in more.items():
+                k = k if times is None else ast.BinOp(left=times, op=ast.Mult(), right=k)
+                total[t] = ast.BinOp(left=total[t], op=ast.Add(), right=k) if t in total else k
+
+        for item in block.items:
+            if isinstance(item, If):
+                for side in (item.then, item.orelse):
+                    inner = self.room_of_loops(side)
+                    if inner is None:
+                        return None
+                    add(inner)
+        inner = self.room_of_loops(block)
+        if inner is None:
+            return None
+        add(inner)
+        return total
+
+    def room_of_loops(self, block: Block) -> dict | None:
+        out: dict = {}
+        for item in block.items:
+            if not isinstance(item, (For, While)) or not self.pushes_inside(item.body):
+                continue
+            if not _fixed_count(item, self.plan):
+                return None
+            inner = self.room(item.body)
+            if inner is None:
+                return None
+            count = call(name("trip_count"), [self.arg(item.start), self.arg(item.stop),
+                                              self.arg(item.step)])
+            for t, k in inner.items():
+                k = count if _is_one(k) else ast.BinOp(left=count, op=ast.Mult(), right=k)
+                out[t] = ast.BinOp(left=out[t], op=ast.Add(), right=k) if t in out else k
+        return out
+
+    def reserve(self, per_iter: Counter | dict, times: ast.expr | None) -> list:
         out = []
         for t, k in per_iter.items():
             tape, ptr, _ = self.tapes[t]
-            need = ast.Constant(k) if times is None else \
-                ast.BinOp(left=times, op=ast.Mult(), right=ast.Constant(k)) if k != 1 else times
+            k = ast.Constant(k) if isinstance(k, int) else k
+            need = k if times is None else times if _is_one(k) else \
+                ast.BinOp(left=times, op=ast.Mult(), right=k)
             total = ast.BinOp(left=name(ptr), op=ast.Add(), right=need)
             out.append(assign(tape, call(name("grow"), [name(tape), total])))
         return out
+
+    def reserve_loop(self, loop, times: ast.expr | None) -> list:
+        """One `grow` per tape before `loop` for all it will push (`times` iterations, or one
+        iteration when None), when that is known before it starts; its blocks then push without
+        reserving. A loop inside an already reserved region reserves nothing."""
+        if self.dynamic_tape or id(loop.body) in self.covered:
+            return []
+        room = self.room(loop.body)
+        if not room:
+            return []
+        self.cover(loop.body)
+        return self.reserve(room, times)
 
     # ---- forward sweep
     def forward(self, block: Block) -> list:
@@ -756,10 +803,8 @@ class Generator:
         if isinstance(loop, For) and adj and not counter:
             bounds = [self.arg(loop.start), self.arg(loop.stop), self.arg(loop.step)]
             pre.append(assign(self.count(loop), call(name("trip_count"), bounds)))
-            if not self.loop_pushes_inside(loop.body) and not self.dynamic_tape:
-                # One reservation for every iteration; otherwise each push group reserves.
-                pre += self.reserve(self.per_iteration(loop.body), name(self.count(loop)))
-                self.cover(loop.body)
+            # One reservation for every iteration; otherwise each push group reserves.
+            pre += self.reserve_loop(loop, name(self.count(loop)))
             # Arrays the loop hands from one iteration to the next are pushed every iteration:
             # room for all of them at once (their size on entry), not a tape grown by doubling.
             carried = {id(c.header): c for c in loop.carried}
@@ -1046,6 +1091,10 @@ class Generator:
         else:
             target = self.namer.fresh("it")
         body = index_stmts + self.reverse(loop.body, extra)
+        if not pre:  # no active carried value; stencil scatters: one counting-up loop per target
+            split = reverse_fission.fission(self, loop, body, target, n)
+            if split is not None:
+                return split
         back = call(name("range"), [_plus(n, -1), ast.Constant(-1), ast.Constant(-1)])
         node = ast.For(target=emit.store(target), iter=back, body=body or [ast.Pass()], orelse=[])
         return pre + [node] + post
@@ -1060,10 +1109,7 @@ class Generator:
             for kind in (self.plan.pushes, self.plan.recompute, self.plan.shapes):
                 kind.pop(block_id, None)
         pre, extra, post = self.rev_carry(loop)
-        per_iter = self.per_iteration(loop.body)
-        if per_iter and not self.loop_pushes_inside(loop.body) and not self.dynamic_tape:
-            pre += self.reserve(per_iter, None)  # every iteration pops what it pushed
-            self.cover(loop.body)
+        pre += self.reserve_loop(loop, None)  # every iteration pops what it pushed
         pre += [assign(t, v) for t, v in self.carry_pairs(loop, "init")
                 if not (isinstance(v, ast.Name) and v.id == t)]
         body = self.forward(loop.body)
@@ -1207,6 +1253,10 @@ def _iteration_blocks(block: Block) -> set:
         if isinstance(item, If):
             out |= _iteration_blocks(item.then) | _iteration_blocks(item.orelse)
     return out
+
+
+def _is_one(k: ast.expr) -> bool:
+    return isinstance(k, ast.Constant) and k.value == 1
 
 
 def _is_array(a) -> bool:
