@@ -44,6 +44,7 @@ from .ssa.nodes import (
     Op,
     Value,
     While,
+    all_values,
     make_slice,
     make_tuple,
     ndim_of,
@@ -53,6 +54,7 @@ from .ssa.nodes import (
     uses,
     walk,
 )
+from .ssa.nodes import leaves as nodes_leaves
 
 # Builtins that Numba applies to numbers only, spelled as their NumPy ufunc on arrays.
 NUMPY_SPELLING = {abs: np.abs, pow: np.power}
@@ -1198,10 +1200,15 @@ def fusable(fn: Function, plan: Plan):
                        for v in refs(op, plan))):
             return None
     inside = list(walk(loop.body))
-    if any(isinstance(op, Op) and _writes(op) for op in inside):
+    writes = [op for op in inside if isinstance(op, Op) and _writes(op)]
+    scratch = {id(plan.mem.rep(op.args[0])) for op in writes}
+    if any(op.fn is not setitem for op in writes) or not all(
+            _scratch(fn, loop, plan, plan.mem.rep(op.args[0])) for op in writes):
         return None
     for c in loop.carried:
         if not (plan.is_active(c.header) or plan.is_active(c.result)):
+            continue
+        if id(plan.mem.rep(c.header)) in scratch:
             continue
         op = plan.op_of.get(id(c.next)) if isinstance(c.next, Value) else None
         if isinstance(c.header.type, Array) or op is None or op.fn not in (
@@ -1243,6 +1250,52 @@ def _reads(items: list) -> list:
             if isinstance(item, While):
                 out.append(item.cond)
     return out
+
+
+def _scratch(fn: Function, loop: For, plan: Plan, rep: Value) -> bool:
+    """Whether the array variable `rep` is scratch space of `loop`'s iterations: made before it
+    by `np.empty/zeros/ones(k)` (one axis), used nowhere else and never viewed, and filled whole
+    at the start of every iteration by a `for j in range(k)` writing `a[j]` unconditionally
+    (reading nothing of `a`), before anything else in the iteration touches it. Then no value
+    and no adjoint of `a` passes from one iteration to another."""
+    mem = plan.mem
+    alloc = plan.op_of.get(id(rep))
+    if alloc is None or alloc.fn not in (np.empty, np.zeros, np.ones) or not alloc.args \
+            or plan.block_of.get(id(rep)) is not fn.body or rep.type.ndim != 1:
+        return False
+    values = all_values(fn)
+    members = {id(v) for v in values if mem.rep(v) is rep}
+    if any(id(rep) in mem.mem.get(id(v), ()) and id(v) not in members for v in values):
+        return False  # a view or an alias
+    inside = {id(item) for item in walk(loop.body)}
+    for item in walk(fn.body):
+        if id(item) not in inside and item is not loop and any(
+                id(a) in members for a in _reads([item]) if isinstance(a, Value)):
+            return False
+    if any(id(v) in members for v in nodes_leaves(fn.result)):
+        return False
+
+    def touches(items) -> list:
+        return [op for op in items if isinstance(op, Op)
+                and any(isinstance(a, Value) and id(a) in members for a in op.args)]
+
+    first = next((item for item in loop.body.items if touches(
+        [item] + (list(walk(item.body)) if isinstance(item, (For, While)) else
+                  list(walk(item.then)) + list(walk(item.orelse)) if isinstance(item, If)
+                  else []))), None)
+    if not isinstance(first, For) or first.exit is not None or not _is_const(first.start, 0) \
+            or not _is_const(first.step, 1) or not _same(first.stop, alloc.args[0]):
+        return False
+    fill = touches(walk(first.body))
+    if len(fill) != 1 or fill[0] not in first.body.items or fill[0].fn is not setitem \
+            or len(fill[0].args) != 3 or fill[0].args[1] is not first.index \
+            or any(isinstance(a, Value) and id(a) in members for a in fill[0].args[1:]):
+        return False
+    return [op for op in touches(walk(loop.body)) if _writes(op)] == fill
+
+
+def _same(a, b) -> bool:
+    return a is b or isinstance(a, Const) and isinstance(b, Const) and a.value == b.value
 
 
 def _iteration_blocks(block: Block) -> set:

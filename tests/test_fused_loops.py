@@ -54,6 +54,25 @@ def array_term_per_iteration(A, v):
     return s
 
 
+def scratch_buffer(x, mu, w):
+    """mixture with its scores in a buffer that every iteration fills before reading."""
+    k = mu.shape[0]
+    a = np.empty(k)
+    total = 0.0
+    for i in range(x.shape[0]):
+        for j in range(k):
+            a[j] = x[i] * w[j] - mu[j]
+        m = a[0]
+        for j in range(1, k):
+            if a[j] > m:
+                m = a[j]
+        s = 0.0
+        for j in range(k):
+            s += math.exp(a[j] - m)
+        total += m + math.log(s)
+    return total
+
+
 # Loops whose reverse must stay a separate, backwards sweep.
 def product(x):
     p = 1.0
@@ -85,6 +104,48 @@ def writes_an_array(x):
     return s
 
 
+def buffer_read_before_filled(x, w):
+    """Iteration i reads what iteration i - 1 left in the buffer: not scratch."""
+    a = np.zeros(w.shape[0])
+    total = 0.0
+    for i in range(x.shape[0]):
+        total += a[0] * x[i]
+        for j in range(w.shape[0]):
+            a[j] = x[i] * w[j]
+    return total
+
+
+def buffer_filled_in_part(x, w):
+    a = np.zeros(w.shape[0])
+    total = 0.0
+    for i in range(x.shape[0]):
+        for j in range(w.shape[0] - 1):
+            a[j] = x[i] * w[j]
+        total += np.sum(a * a)
+    return total
+
+
+def buffer_filled_on_a_branch(x, w):
+    a = np.zeros(w.shape[0])
+    total = 0.0
+    for i in range(x.shape[0]):
+        for j in range(w.shape[0]):
+            if x[i] > 0.0:
+                a[j] = x[i] * w[j]
+        total += np.sum(a * a)
+    return total
+
+
+def buffer_read_after_the_loop(x, w):
+    a = np.zeros(w.shape[0])
+    total = 0.0
+    for i in range(x.shape[0]):
+        for j in range(w.shape[0]):
+            a[j] = x[i] * w[j]
+        total += a[1] ** 2
+    return total + np.sum(a)
+
+
 def breaks_early(x):
     s = 0.0
     for i in range(x.shape[0]):
@@ -111,12 +172,18 @@ FUSED = [
     (mixture, (RNG.normal(size=6), RNG.normal(size=4), RNG.uniform(0.5, 1.5, 4)), (0, 1, 2)),
     (mean_of_terms, (X, 5), (0,)),
     (array_term_per_iteration, (RNG.normal(size=(4, 3)), RNG.normal(size=3)), (0, 1)),
+    (scratch_buffer, (RNG.normal(size=6), RNG.normal(size=4), RNG.uniform(0.5, 1.5, 4)),
+     (0, 1, 2)),
 ]
 SEPARATE = [
     (product, (X,), (0,)),
     (reads_the_sum, (X * 0.3,), (0,)),
     (squared_after, (X,), (0,)),
     (writes_an_array, (X,), (0,)),
+    (buffer_read_before_filled, (X, RNG.normal(size=3)), (0, 1)),
+    (buffer_filled_in_part, (X, RNG.normal(size=3)), (0, 1)),
+    (buffer_filled_on_a_branch, (X, RNG.normal(size=3)), (0, 1)),
+    (buffer_read_after_the_loop, (X, RNG.normal(size=3)), (0, 1)),
     (breaks_early, (X,), (0,)),
     (branch_sum, (X,), (0,)),
 ]
