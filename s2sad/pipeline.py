@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from . import emit, forward, jit, reverse, simplify
 from .errors import InternalError, S2SADError
 from .frontend import fence, normalize, source
-from .ssa import activity, build, hoist, inplace, printer, prune, types, verify
+from .ssa import activity, build, cse, hoist, inplace, printer, prune, types, verify
 from .ssa.nodes import Function, Op, Scalar, derivative_site, walk
 
 
@@ -132,6 +132,7 @@ def adjoint(fn, arg_types: list[Scalar], wrt: list[int], jit_on: bool,
     steps = (
         Pass("types", lambda f: (types.infer(f, arg_types), f)[1], "infer float/int/bool"),
         Pass("inplace", inplace.run, "x op= v on an array writes the array in place"),
+        Pass("cse", cse.run, "a number computed twice from the same operands, once"),
         Pass("activity", lambda f: (f, activity.analyze(f, [f.params[i] for i in wrt])),
              "values that need adjoints"),
         Pass(mode, lambda fa: transform(

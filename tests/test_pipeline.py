@@ -35,7 +35,7 @@ def uses_try(x):
 # --- helpers -------------------------------------------------------------------------------------
 
 FRONT_NAMES = ["source", "fence", "normalize", "ssa", "prune", "hoist", "verify"]
-SPEC_NAMES = ["types", "inplace", "activity", "reverse", "simplify", "emit"]
+SPEC_NAMES = ["types", "inplace", "cse", "activity", "reverse", "simplify", "emit"]
 
 
 def front_pass(name):
