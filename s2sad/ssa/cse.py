@@ -7,7 +7,7 @@ element per iteration. As one value, the two contributions meet in a scalar and 
 once. Only temporaries are merged (a name the user wrote keeps its own variable in generated
 code), only number-valued results (two equal arrays are still two objects that writes could tell
 apart), and only pure operations: arithmetic, comparisons, `math` functions, and element reads of
-arrays that nothing in the function writes.
+an array that nothing between the two reads may write.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import math
 import operator
 
 from . import memory
-from .nodes import Array, Aux, Block, For, Function, If, Op, Value, While, walk
+from .nodes import Array, Aux, Block, For, Function, If, Op, Value, While, setitem, walk
 
 PURE = {operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv,
         operator.mod, operator.pow, operator.neg, operator.pos, operator.lt, operator.le,
@@ -30,24 +30,24 @@ PURE |= {getattr(math, n) for n in ("sin", "cos", "tan", "exp", "log", "sqrt", "
 
 def run(fn: Function) -> Function:
     mem = memory.analyze(fn)
-    written = set()
-    for op in mem.writes:
-        written |= mem.mem.get(id(op.args[0]), frozenset()) or {id(op.args[0])}
     same: dict[int, Value] = {}
-    _block(fn.body, mem, written, same)
+    _block(fn.body, mem, same)
     if same:
         _substitute(fn, same)
     return fn
 
 
-def _key(op: Op, mem, written: set, same: dict):
+def _memory(mem, a: Value) -> frozenset:
+    return mem.mem.get(id(a), frozenset()) or frozenset([id(a)])
+
+
+def _key(op: Op, same: dict):
     """What makes two ops compute the same number, or None when `op` is not a candidate."""
     if isinstance(op.result.type, (Array, Aux)) or op.result.type is None:
         return None
     if op.fn is operator.getitem:
         base = op.args[0]
         if not isinstance(base, Value) or not isinstance(base.type, Array) \
-                or (mem.mem.get(id(base), frozenset()) or {id(base)}) & written \
                 or any(isinstance(a, Value) and isinstance(a.type, (Array, Aux))
                        for a in op.args[1:]):
             return None
@@ -62,27 +62,42 @@ def _key(op: Op, mem, written: set, same: dict):
     return op.fn, tuple(args)
 
 
-def _block(block: Block, mem, written: set, same: dict) -> None:
+def _block(block: Block, mem, same: dict) -> None:
+    """Merge within `block`; an element read is forgotten once something in between (a write,
+    or a branch or loop containing one) may change its array."""
     seen: dict = {}
     kept = []
     for item in block.items:
         if isinstance(item, Op):
-            key = _key(item, mem, written, same)
-            first = seen.get(key) if key is not None else None
+            key = _key(item, same)
+            first = seen.get(key, (None,))[0] if key is not None else None
             if first is not None and item.result.base == "$" and first.type == item.result.type:
                 same[id(item.result)] = first
                 continue
-            if key is not None:
-                seen.setdefault(key, item.result)
+            if key is not None and key not in seen:
+                base = item.args[0] if item.fn is operator.getitem else None
+                seen[key] = (item.result, base)
         elif isinstance(item, If):
-            _block(item.then, mem, written, same)
-            _block(item.orelse, mem, written, same)
+            _block(item.then, mem, same)
+            _block(item.orelse, mem, same)
         elif isinstance(item, (For, While)):
             if isinstance(item, While):
-                _block(item.cond_block, mem, written, same)
-            _block(item.body, mem, written, same)
+                _block(item.cond_block, mem, same)
+            _block(item.body, mem, same)
+        changed = frozenset().union(*[_memory(mem, op.args[0]) for op in _writes(item)])
+        if changed:
+            seen = {k: (v, base) for k, (v, base) in seen.items()
+                    if base is None or not _memory(mem, base) & changed}
         kept.append(item)
     block.items = kept
+
+
+def _writes(item) -> list[Op]:
+    items = [item] if isinstance(item, Op) else list(walk(item.then)) + list(walk(item.orelse)) \
+        if isinstance(item, If) else list(walk(item.body)) + (
+            list(walk(item.cond_block)) if isinstance(item, While) else [])
+    return [op for op in items if isinstance(op, Op) and (
+        op.fn is setitem or op.fn in memory.WRITES_FIRST or op.fn in memory.GROWS)]
 
 
 def _substitute(fn: Function, same: dict) -> None:

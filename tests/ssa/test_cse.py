@@ -32,6 +32,20 @@ def read_write_read(x):
     return y[1] * x[0] + y[1]
 
 
+def written_before_reads(x):
+    y = x.copy()
+    y[0] = 2.0 * y[0]
+    return y[1] * y[1] + y[1] * x[0]
+
+
+def loop_writes_between(x):
+    y = x.copy()
+    t = y[1] * 3.0
+    for i in range(y.shape[0]):
+        y[i] = y[i] * x[i]
+    return t + y[1] * 3.0
+
+
 def user_names_stay(a, b):
     p = a * b
     q = a * b
@@ -59,11 +73,15 @@ def test_repeated_reads_and_arithmetic_are_merged():
     assert after == before - 1  # the second x[i]
     before, after = ops(repeated_arithmetic, [FLOAT, FLOAT])
     assert after == before - 2  # a * b, three times
+    before, after = ops(written_before_reads, [Array(FLOAT, 1)])
+    assert after == before - 2  # y[1] read three times after the only write
 
 
 def test_what_must_stay_apart():
     before, after = ops(read_write_read, [Array(FLOAT, 1)])
-    assert after == before  # y is written between its reads
+    assert after == before - 1  # the read before the write stays; the two after it merge
+    before, after = ops(loop_writes_between, [Array(FLOAT, 1)])
+    assert after == before  # y[1] and y[1] * 3.0 on either side of a loop writing y
     before, after = ops(user_names_stay, [FLOAT, FLOAT])
     assert after == before  # q is the user's own name
     before, after = ops(different_branches, [FLOAT, FLOAT])
@@ -80,6 +98,8 @@ CASES = [
     (rosen_term, (np.array([0.3, -0.7, 1.1, 0.4]), 1), (0,)),
     (repeated_arithmetic, (0.7, -1.3), (0, 1)),
     (read_write_read, (np.array([0.5, -1.5, 2.0]),), (0,)),
+    (written_before_reads, (np.array([0.5, -1.5, 2.0]),), (0,)),
+    (loop_writes_between, (np.array([0.5, -1.5, 2.0]),), (0,)),
     (user_names_stay, (0.7, -1.3), (0, 1)),
     (different_branches, (0.7, -1.3), (0, 1)),
     (different_branches, (-0.7, 1.3), (0, 1)),
