@@ -1210,15 +1210,35 @@ def fusable(fn: Function, plan: Plan):
             continue
         if id(plan.mem.rep(c.header)) in scratch:
             continue
-        op = plan.op_of.get(id(c.next)) if isinstance(c.next, Value) else None
-        if isinstance(c.header.type, Array) or op is None or op.fn not in (
-                operator.add, operator.sub) or plan.block_of.get(id(c.next)) is not loop.body:
+        if isinstance(c.header.type, Array) or c.next is c.header:
             return None
-        if op.args[0] is not c.header and (op.fn is operator.sub or op.args[1] is not c.header):
-            return None
-        if sum(a is c.header for a in _reads(inside) + [d.next for d in loop.carried]) != 1:
+        phis = {id(p.result): p for item in _iteration_ifs(loop.body) for p in item.phis}
+        reads = _sum_reads(c.next, c.header, plan, phis, _iteration_blocks(loop.body))
+        if reads is None or reads != sum(
+                a is c.header for a in _reads(inside) + [d.next for d in loop.carried]):
             return None
     return loop
+
+
+def _sum_reads(v, header: Value, plan: Plan, phis: dict, blocks: set) -> int | None:
+    """How many times `v` reads `header` if `v` is `header + t`, `t + header`, `header - t`,
+    or an `if` joining such values (or `header` itself) in the loop's own blocks: then the
+    adjoint of `header` equals the adjoint of `v` on every path. None otherwise."""
+    if v is header:
+        return 1
+    if not isinstance(v, Value):
+        return None
+    if id(v) in phis:
+        parts = [_sum_reads(x, header, plan, phis, blocks)
+                 for x in (phis[id(v)].then, phis[id(v)].orelse)]
+        return None if None in parts else sum(parts)
+    op = plan.op_of.get(id(v))
+    if op is None or id(plan.block_of.get(id(v))) not in blocks or op.fn not in (
+            operator.add, operator.sub):
+        return None
+    if op.args[0] is header or op.fn is operator.add and op.args[1] is header:
+        return 1
+    return None
 
 
 def _writes(op: Op) -> bool:
@@ -1296,6 +1316,15 @@ def _scratch(fn: Function, loop: For, plan: Plan, rep: Value) -> bool:
 
 def _same(a, b) -> bool:
     return a is b or isinstance(a, Const) and isinstance(b, Const) and a.value == b.value
+
+
+def _iteration_ifs(block: Block) -> list[If]:
+    """The `if`s of `block` and of the branches under it, not inside nested loops."""
+    out = []
+    for item in block.items:
+        if isinstance(item, If):
+            out += [item] + _iteration_ifs(item.then) + _iteration_ifs(item.orelse)
+    return out
 
 
 def _iteration_blocks(block: Block) -> set:

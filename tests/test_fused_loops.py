@@ -155,6 +155,26 @@ def breaks_early(x):
     return s
 
 
+def branch_scales_the_sum(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if x[i] > 0.0:
+            s += x[i] ** 2
+        else:
+            s = 0.5 * s
+    return s
+
+
+def branch_tests_the_sum(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if s > 0.5:
+            s += x[i] ** 2
+        else:
+            s -= 0.5 * x[i]
+    return s
+
+
 def branch_sum(x):
     s = 0.0
     for i in range(x.shape[0]):
@@ -174,6 +194,7 @@ FUSED = [
     (array_term_per_iteration, (RNG.normal(size=(4, 3)), RNG.normal(size=3)), (0, 1)),
     (scratch_buffer, (RNG.normal(size=6), RNG.normal(size=4), RNG.uniform(0.5, 1.5, 4)),
      (0, 1, 2)),
+    (branch_sum, (X,), (0,)),
 ]
 SEPARATE = [
     (product, (X,), (0,)),
@@ -185,7 +206,8 @@ SEPARATE = [
     (buffer_filled_on_a_branch, (X, RNG.normal(size=3)), (0, 1)),
     (buffer_read_after_the_loop, (X, RNG.normal(size=3)), (0, 1)),
     (breaks_early, (X,), (0,)),
-    (branch_sum, (X,), (0,)),
+    (branch_scales_the_sum, (X,), (0,)),
+    (branch_tests_the_sum, (X,), (0,)),
 ]
 
 

@@ -50,6 +50,7 @@ import itertools
 import math
 import os
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -67,6 +68,7 @@ FD_AGREE_RTOL = 1e-7  # steps h and h/2 must agree this well (the check itself u
 FD_AGREE_ATOL = 1e-10
 MAX_MAGNITUDE = 1e6  # |value|, |gradient| and every float local stay below this
 MAX_LINES = 100_000  # executed lines per call: a longer run is rejected (guards against hangs)
+KERNEL_SHARE = 0.33  # main functions that end in an array/sum kernel (`_Gen.kernel`)
 
 # =================================================================================================
 # Syntax trees
@@ -198,9 +200,9 @@ def render_block(stmts, indent: int, probe: bool, out: list) -> None:
             raise ValueError(f"unknown statement node {kind!r}")
 
 
-def render_module(functions, probe: bool, header: str, constants=()) -> str:
+def render_module(functions, probe: bool, header: str, constants=(), numpy: bool = False) -> str:
     """`functions`: [(name, params text, body)], helpers first; `constants`: [(name, value)]."""
-    out = [header, "import math", ""]
+    out = [header, "import math"] + (["", "import numpy as np"] if numpy else []) + [""]
     if constants:
         out += [f"{name} = {value!r}" for name, value in constants] + [""]
     for name, params, body in functions:
@@ -273,6 +275,8 @@ class _Gen:
         self.used: set = set()  # names taken in the function being generated
         self.budget = 0
         self.constants: list = []  # module-level constants [(name, value)]
+        self.numpy = False  # whether the program uses `np` (an array kernel)
+        self.no_return = False  # no early returns (before a kernel: they would wrap it in an if)
 
     # ------------------------------------------------------------------------ small pieces
     def chance(self, p: float) -> bool:
@@ -542,7 +546,7 @@ class _Gen:
             "if": 2.5 if sc.nest < 3 else 0, "for": 3.0 if sc.loop_depth < 2 and self.budget > 1
             else 0, "while": 1.2 if sc.loop_depth < 2 and self.budget > 1 else 0,
             "jump": 2.5 if sc.loop_depth else 0,
-            "ret": 0 if sc.nest >= 3 or not self.early_return_ok(sc)
+            "ret": 0 if sc.nest >= 3 or not self.early_return_ok(sc) or self.no_return
             else 1.5 if sc.loop_depth else 0.5,
             "call": 2.0 if self.scalar_helpers(sc) else 0, "int": 0.4 if sc.bound else 0,
             "pair": 2.0 if len(self.scalar_helpers(sc)) < len(sc.helpers) else 0,
@@ -654,7 +658,8 @@ class _Gen:
             at = self.rng.randint(0, len(body))
             body.insert(at, self.update(sc, self.rng.choice(outer_floats)))
         if self.chance(0.04):  # an unconditional exit ends the body
-            body.append(("break",) if self.chance(0.6) or not self.early_return_ok(sc) else
+            body.append(("break",) if self.chance(0.6) or not self.early_return_ok(sc)
+                        or self.no_return else
                         ("return", self.ret_value(sc, self.rng.randint(1, 2))))
         return body
 
@@ -783,6 +788,268 @@ class _Gen:
                     for _ in range(self.rng.randint(1, 2))]
         return [("if", branches, [("return", self.final(sc))])]
 
+    # ------------------------------------------------------------------------ kernels
+    # The main function's last statements can be a *kernel* instead of `ending`: a loop shaped
+    # like the ones s2sad differentiates specially, or a near miss of one (`near`). Sum loops
+    # (`s += t`, the last loop, followed by scalar ops whose partials need only values from
+    # before it) run each iteration's reverse right after its forward (`reverse.fusable`), also
+    # when they fill a 1-D scratch buffer first; stencil sweeps `v[i] = c0 * u[i - 1] + ...` get
+    # their reverse split by target (`reverse_fission`). Near misses must keep the plain reverse
+    # sweep: the sum read in the loop, a product, a contraction, a sum under a branch, a `break`,
+    # `s * s` after the loop, a buffer read before it is filled / filled in part / read after
+    # the loop, a write into a non-scratch array, an in-place stencil, an active coefficient.
+    # Array values are numpy scalars, so the returned value is wrapped in `float(...)`.
+
+    def trips(self, sc: Scope) -> tuple:
+        if sc.bound and self.chance(0.6):
+            return lit(sc.bound)
+        return ilit(self.rng.randint(2, 5))
+
+    def loop_scope(self, sc: Scope, var: str) -> Scope:
+        inner = sc.child(loop_depth=sc.loop_depth + 1)
+        inner.ints.append(var)
+        inner.loop_vars.append(var)
+        inner.for_vars.append(var)
+        return inner
+
+    def term(self, sc: Scope) -> tuple:
+        """A summand of moderate size."""
+        if self.chance(0.35):
+            return self.bounded(sc, self.rng.randint(1, 2))
+        e = self.fexpr(sc, self.rng.randint(1, 3))
+        return bin_("*", num(self.rng.choice((0.5, 0.2, 1.0, -0.3))), e) if self.chance(0.3) \
+            else e
+
+    def fill(self, sc: Scope) -> tuple:
+        """An element of a buffer filled by `for j in range(k)`: reads the scalars and `j`."""
+        e = self.term(sc)
+        if self.chance(0.7):
+            j = bin_("+", lit("j"), num(self.rng.choice((1.0, 0.5, -1.5))))
+            e = bin_(self.rng.choice("+-"), e, bin_("*", self.var(sc), j))
+        return e
+
+    def active(self, sc: Scope, e: tuple) -> tuple:
+        """`e`, made to read a float variable if it reads none."""
+        text = render_expr(e, False)
+        if any(re.search(rf"\b{re.escape(f)}(?![\w\[])", text) for f in sc.floats
+               if f.isidentifier()):
+            return e
+        return bin_(self.rng.choice("+*"), e, lit(self.rng.choice(
+            [f for f in sc.floats if f.isidentifier()] or ["1.0"])))
+
+    def sum_update(self, s: str, t: tuple) -> tuple:
+        form = self.rng.randrange(5)
+        if form == 0:
+            return ("aug", s, "+", t)
+        if form == 1:
+            return ("aug", s, "-", t)
+        if form == 2:
+            return ("assign", s, bin_("+", lit(s), t))
+        if form == 3:
+            return ("assign", s, bin_("-", lit(s), t))
+        return ("assign", s, bin_("+", t, lit(s)))
+
+    def near_update(self, sc: Scope, s: str, t: tuple) -> list:
+        """An update of `s` in a loop that is not a plain sum."""
+        rng = self.rng
+        form = rng.randrange(6)
+        if form == 0:  # the sum read elsewhere in the loop
+            return [("assign", s, bin_("+", lit(s), bin_("*", t, bin_("*", num(0.1), call(
+                "math.tanh", lit(s))))))]
+        if form == 1:
+            r = self.name("r")
+            return [("assign", r, call("math.sin", lit(s))),
+                    ("aug", s, "+", bin_("*", num(0.2), bin_("*", lit(r), t)))]
+        if form == 2:  # a product
+            f = bin_("+", num(0.9), bin_("*", num(0.1), call("math.tanh", t)))
+            return [("aug", s, "*", f) if self.chance(0.5) else
+                    ("assign", s, bin_("*", lit(s), f))]
+        if form == 3:  # a contraction
+            return [("assign", s, bin_("+", bin_("*", num(rng.choice((0.9, 0.5, -0.7))),
+                                                  lit(s)), t))]
+        if form == 4:  # under a branch
+            return [("if", [(self.cond(sc, 0.5), [self.sum_update(s, t)])],
+                     [self.sum_update(s, self.term(sc))] if self.chance(0.6) else None)]
+        # s = s + t + u: the add that makes the next value does not read the sum
+        return [("assign", s, bin_("+", bin_("+", lit(s), t), self.term(sc)))]
+
+    def after(self, sc: Scope, sums: list, near: bool) -> tuple:
+        """The returned value: scalar ops on the sums and values from before the loop."""
+        rng = self.rng
+        s = lit(sums[0])
+        if near:  # partials that read the sums themselves
+            form = rng.randrange(6)
+            if form == 0:
+                e = bin_("*", s, s)
+            elif form == 1:
+                e = call(rng.choice(("math.tanh", "math.sin")), s)
+            elif form == 2:
+                e = bin_("/", s, bin_("+", num(1.0), bin_("*", s, s)))
+            elif form == 3:
+                e = bin_("*", s, lit(sums[-1])) if len(sums) > 1 else call("math.exp", bin_(
+                    "*", num(0.1), s))
+            elif form == 4:
+                e = bin_("*", s, self.var(sc))
+            else:
+                v = self.var(sc)
+                e = bin_("/", s, bin_("+", num(1.0), bin_("*", v, v)))
+        else:
+            form = rng.randrange(5)
+            if form == 0:
+                e = s
+            elif form == 1:
+                e = bin_("/", s, lit(sc.bound) if sc.bound and self.chance(0.5) else
+                         num(rng.choice((4.0, 3.0, 2.0))))
+            elif form == 2:
+                e = ("neg", s)
+            elif form == 3:
+                e = bin_("+", bin_("*", num(rng.choice((0.5, 2.0, -1.5))), s), self.var(sc))
+            else:
+                e = bin_("+", s, self.fexpr(sc, 2))
+            for other in sums[1:]:
+                e = bin_(rng.choice("+-"), e, bin_("*", num(rng.choice((0.5, 1.0, -2.0))),
+                                                   lit(other)))
+        return call("float", e)
+
+    def kernel(self, sc: Scope) -> list:
+        kind = self.pick({"sum": 3, "scratch": 4, "stencil": 4})
+        near = self.chance(0.4)
+        if kind == "stencil":
+            return self.stencil_kernel(sc, near)
+        return self.sum_kernel(sc, near, kind == "scratch")
+
+    def sum_kernel(self, sc: Scope, near: bool, scratch: bool) -> list:
+        """`s = 0.0; [a = np.empty(k)]; for i in range(N): [fill a]; ...; s += t`, returned."""
+        rng = self.rng
+        misses = ["update", "break", "after", "outer", "while"]
+        if scratch:
+            misses += ["before", "part", "read_after", "other_array", "other_array"]
+        miss = rng.choice(misses) if near else None
+        sums = [self.name("s") for _ in range(2 if self.chance(0.25) else 1)]
+        pre = [("assign", s, num(0.0) if self.chance(0.7) else self.fexpr(sc, 1)) for s in sums]
+        inner = self.loop_scope(sc, "i")
+        body = []
+        a = None
+        if scratch:
+            self.numpy = True
+            a = self.name("a")
+            size = lit(sc.bound) if sc.bound and self.chance(0.3) else ilit(rng.randint(2, 4))
+            k = int(size[1]) if size[1].isdigit() else 2  # elements that surely exist
+            alloc = rng.choice(("np.empty", "np.zeros", "np.ones"))
+            if miss in ("before", "part") and alloc == "np.empty":
+                alloc = "np.zeros"
+            pre.append(("assign", a, call(alloc, size)))
+            fill_sc = self.loop_scope(inner, "j")
+            fill = ("for", "j", [bin_("-", size, ilit(1)) if miss == "part" else size],
+                    [("assign", f"{a}[j]", self.fill(fill_sc))])
+            reads = [f"{a}[{x}]" for x in sorted({0, rng.randrange(k), k - 1})]
+            if miss == "part":
+                reads = [f"{a}[0]"]
+            if miss == "before":  # what the previous iteration left in the buffer
+                t0 = self.name("t")
+                body.append(("assign", t0, bin_("*", lit(rng.choice(reads)), self.var(inner))))
+                inner.floats.append(t0)
+            body.append(fill)
+            if self.chance(0.35):  # a reduction over the buffer
+                q = self.name("q")
+                red = self.loop_scope(inner, "j")
+                red.floats.append(f"{a}[j]")
+                body += [("assign", q, num(0.0)),
+                         ("for", "j", [size], [("aug", q, "+", bin_(
+                             "*", num(0.5), call("math.tanh", self.fexpr(red, 1))))])]
+                inner.floats.append(q)
+            inner.floats += reads
+        for _ in range(rng.choice((0, 1, 1, 2))):
+            t = self.name("t")
+            body.append(("assign", t, self.term(inner)))
+            inner.floats.append(t)
+        for s in sums:
+            t = self.active(sc, self.term(inner))
+            if a and f"{a}[" not in render_expr(t, False):  # make the buffer matter
+                t = bin_(rng.choice("+*"), t, lit(rng.choice(reads)))
+            body += self.near_update(inner, s, t) if miss == "update" and s == sums[0] else \
+                [self.sum_update(s, t)]
+        if miss == "outer" and sc.floats:  # a carried value that is not a sum
+            v = rng.choice(sc.floats)
+            body.insert(rng.randint(0, len(body)), self.update(inner, v))
+        trips = self.trips(sc)
+        if miss == "other_array":  # a write into an array that lives across iterations
+            y = self.name("y")
+            pre.append(("assign", y, call("np.zeros", bin_("+", trips, ilit(1)))))
+            body.insert(rng.randint(0, len(body)), ("assign", f"{y}[i]", self.term(inner)))
+        if miss == "break":
+            cond = ("cmp", ">=", lit("i"), ilit(rng.randint(1, 3))) if self.chance(0.6) else \
+                self.cond(inner, 0.3)
+            body.insert(rng.randint(1, len(body)), ("if", [(cond, [("break",)])], None))
+        if miss == "while":
+            loop = [("assign", "i", ilit(0)),
+                    ("while", ("cmp", "<", lit("i"), trips), body + [("aug", "i", "+", ilit(1))])]
+        else:
+            loop = [("for", "i", [trips], body)]
+        e = self.after(sc, sums, miss == "after")
+        if miss == "read_after":
+            e = call("float", bin_("+", e[2][0], lit(f"{a}[0]")))
+        return pre + loop + [("return", e)]
+
+    def stencil_kernel(self, sc: Scope, near: bool) -> list:
+        """An array filled from the scalars, stencil sweeps into a second one (swapped across a
+        time loop), and a sum over the result."""
+        rng = self.rng
+        self.numpy = True
+        miss = rng.choice(("inplace", "active", "accumulate")) if near else None
+        n = lit(sc.bound) if sc.bound and self.chance(0.6) else ilit(rng.randint(3, 6))
+        size = bin_("+", n, ilit(2)) if n[1] == sc.bound else ilit(int(n[1]) + 2)
+        last = bin_("+", n, ilit(1)) if n[1] == sc.bound else ilit(int(n[1]) + 1)  # the last interior index + 1
+        u, v = self.name("u"), self.name("w")
+        init = self.loop_scope(sc, "i")
+        pre = [("assign", u, call(rng.choice(("np.empty", "np.zeros")), size)),
+               ("assign", v, call("np.zeros", size)),
+               ("for", "i", [size], [("assign", f"{u}[i]", call(rng.choice((
+                   "math.tanh", "math.sin")), self.active(sc, bin_("+", self.fexpr(init, 1), bin_(
+                       "*", num(rng.choice((0.3, -0.5, 0.7))), lit("i"))))))])]
+        offsets = rng.choice(((-1, 0, 1), (-1, 0, 1), (-1, 1), (0, 1), (-1, 0)))
+        weights = [rng.choice((0.25, 0.5, -0.25, 0.3, 0.2)) for _ in offsets]
+        terms = []
+        for off, w in zip(offsets, weights):
+            x = lit(f"{u}[i]" if off == 0 else f"{u}[i {'+' if off > 0 else '-'} {abs(off)}]")
+            if self.chance(0.15):
+                x = call(rng.choice(("math.sin", "math.tanh")), x)
+            coef = lit(rng.choice(sc.constants)) if sc.constants and self.chance(0.15) else num(w)
+            if coef[0] == "lit" and coef[1] in sc.constants:
+                coef = bin_("*", num(0.2), coef)  # module constants can reach 2.0
+            terms.append(bin_("*", coef, x))
+        if miss == "active" and sc.floats:
+            terms[rng.randrange(len(terms))] = bin_("*", call("math.tanh", self.var(sc)),
+                                                    lit(f"{u}[i]"))
+        e = terms[0]
+        for t in terms[1:]:
+            e = bin_("+", e, t)
+        target = u if miss == "inplace" else v
+        store = ("aug", f"{target}[i]", "+", bin_("*", num(0.5), e)) if miss == "accumulate" \
+            else ("assign", f"{target}[i]", e)
+        sweep = ("for", "i", [ilit(1), last], [store])
+        steps = rng.choice((0, 1, 2, 3)) if miss != "inplace" else rng.choice((0, 2))
+        if steps:
+            body = [sweep] + ([("tassign", [u, v], [lit(v), lit(u)])] if target == v else [])
+            loops = [("for", "t", [ilit(steps)], body)]
+            result = u  # the latest values, after the swap
+        else:
+            loops = [sweep]
+            result = target
+        s = self.name("s")
+        red = self.loop_scope(sc, "i")
+        red.floats = [f"{result}[i]"] * 3 + red.floats
+        form = rng.randrange(3)
+        if form == 0:
+            post = [("assign", s, call("float", call("np.sum", bin_("*", lit(result),
+                                                                    lit(result)))))]
+            e = bin_("*", lit(s), self.var(sc)) if self.chance(0.5) else lit(s)
+            return pre + loops + post + [("return", call("float", e))]
+        t = lit(f"{result}[i]")
+        summand = bin_("*", t, t) if form == 1 else bin_("*", t, self.term(red))
+        post = [("assign", s, num(0.0)), ("for", "i", [size], [self.sum_update(s, summand)])]
+        return pre + loops + post + [("return", self.after(sc, [s], False))]
+
     # ------------------------------------------------------------------------ functions
     def helper(self, index: int, callable_helpers: list) -> tuple[Helper, tuple]:
         rng = self.rng
@@ -837,9 +1104,12 @@ class _Gen:
         sc = Scope([p for p in params if p != "n"], ["n"] if has_n else [],
                    bound="n" if has_n else None, helpers=helpers,
                    constants=[c for c, _ in self.constants])
-        self.budget = rng.randint(5, 14)
-        body = self.block(sc, 3, 9)
-        body += self.ending(sc)
+        kernel = self.chance(KERNEL_SHARE)
+        self.budget = rng.randint(2, 7) if kernel else rng.randint(5, 14)
+        self.no_return = kernel and self.chance(0.85)
+        body = self.block(sc, 2 if kernel else 3, 5 if kernel else 9)
+        self.no_return = False
+        body += self.kernel(sc) if kernel else self.ending(sc)
         if self.chance(0.1):
             body.insert(0, ("doc",))
         name = self.prefix
@@ -1084,10 +1354,11 @@ def _import(source: str, module_name: str):
 def candidate(seed: int, attempt: int, avoid=frozenset()):
     """(real source, probe source, function name, args, wrt) of one sub-seed, unvalidated."""
     rng = random.Random(f"s2sad-fuzz:{seed}:{attempt}")
-    name, functions, args, wrt, constants = _Gen(rng, f"fz{seed}", avoid).program()
+    gen = _Gen(rng, f"fz{seed}", avoid)
+    name, functions, args, wrt, constants = gen.program()
     header = f"# s2sad fuzz program: seed {seed}, attempt {attempt}"
-    return (render_module(functions, False, header, constants),
-            render_module(functions, True, header, constants), name, args, wrt)
+    return (render_module(functions, False, header, constants, gen.numpy),
+            render_module(functions, True, header, constants, gen.numpy), name, args, wrt)
 
 
 def generate(seed: int, avoid=()) -> FuzzProgram:
