@@ -152,3 +152,19 @@ def test_hvp_differentiates_the_split_loops(backend):
     want = (g(U1 + eps * v, 0.3, 3) - g(U1 - eps * v, 0.3, 3)) / (2 * eps)
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
     assert SPLIT_MARK in g.source
+
+
+d_stencil = grad(stencil_1d, wrt=0)
+
+
+def stencil_gradient_norm(u0, c, steps):
+    """A gradient of a gradient: reverse mode over the split adjoint inlined here."""
+    g = d_stencil(u0, c, steps)
+    return np.sum(g * g)
+
+
+def test_nested_grad_through_the_split_loops(backend):
+    args = (U1, 0.3, 3)
+    got = grad(stencil_gradient_norm, wrt=0, jit=backend)(*args)
+    np.testing.assert_allclose(got, fd(stencil_gradient_norm, args, 0), rtol=1e-6, atol=1e-6)
+    assert SPLIT_MARK in grad(stencil_1d, wrt=0, jit=False).specialize(*args).source
