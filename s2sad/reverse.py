@@ -564,45 +564,37 @@ class Generator:
                 self.cover(item.body)
 
     def room(self, block: Block) -> dict | None:
-        """Tape slots (per type, as expressions) that one pass through `block` can push, inner
-        loops included, computable before the loop owning `block` starts; None when an inner
-        loop that pushes does not run a fixed number of times."""
-        total = {t: ast.Constant(k) for t, k in self.per_iteration(block).items()}
+        """Tape slots (per type, as expressions) that one pass through `block` can push, both
+        branches of every `if` and inner loops included, computable before the loop owning
+        `block` starts; None when an inner loop that pushes does not run a fixed number of
+        times."""
+        total: dict = {}
 
         def add(more: dict, times=None) -> None:
             for t, k in more.items():
-                k = k if times is None else ast.BinOp(left=times, op=ast.Mult(), right=k)
+                if times is not None:
+                    k = times if _is_one(k) else ast.BinOp(left=times, op=ast.Mult(), right=k)
                 total[t] = ast.BinOp(left=total[t], op=ast.Add(), right=k) if t in total else k
 
+        own = Counter(self.slot_type(s) for s in self.plan.pushes.get(id(block), [])
+                      if not _is_array(s))
+        add({t: ast.Constant(k) for t, k in own.items()})
         for item in block.items:
             if isinstance(item, If):
                 for side in (item.then, item.orelse):
-                    inner = self.room_of_loops(side)
+                    inner = self.room(side)
                     if inner is None:
                         return None
                     add(inner)
-        inner = self.room_of_loops(block)
-        if inner is None:
-            return None
-        add(inner)
+            elif isinstance(item, (For, While)) and self.pushes_inside(item.body):
+                if not _fixed_count(item, self.plan):
+                    return None
+                inner = self.room(item.body)
+                if inner is None:
+                    return None
+                add(inner, call(name("trip_count"), [self.arg(item.start), self.arg(item.stop),
+                                                     self.arg(item.step)]))
         return total
-
-    def room_of_loops(self, block: Block) -> dict | None:
-        out: dict = {}
-        for item in block.items:
-            if not isinstance(item, (For, While)) or not self.pushes_inside(item.body):
-                continue
-            if not _fixed_count(item, self.plan):
-                return None
-            inner = self.room(item.body)
-            if inner is None:
-                return None
-            count = call(name("trip_count"), [self.arg(item.start), self.arg(item.stop),
-                                              self.arg(item.step)])
-            for t, k in inner.items():
-                k = count if _is_one(k) else ast.BinOp(left=count, op=ast.Mult(), right=k)
-                out[t] = ast.BinOp(left=out[t], op=ast.Add(), right=k) if t in out else k
-        return out
 
     def reserve(self, per_iter: Counter | dict, times: ast.expr | None) -> list:
         out = []

@@ -27,6 +27,24 @@ def float_of_a_bool(x, y):
     return x * float(b)
 
 
+def loop_under_two_ifs(x, n):
+    s = x
+    for i in range(n):
+        if x > 0.0:
+            if i > 0:
+                for j in range(n):
+                    s = math.sin(s + x * j)
+    return s * s
+
+
+def test_tape_reserved_for_a_loop_under_nested_ifs(backend):
+    """Seed 21314: the outer loop's one reservation missed pushes of a loop two `if`s down,
+    and the tape ran out (IndexError)."""
+    args = (0.7, 6)
+    assert_grad_close(grad(loop_under_two_ifs, wrt=0, jit=backend)(*args),
+                      fd_grad(loop_under_two_ifs, args, 0))
+
+
 def test_inner_range_starting_at_the_outer_index(backend):
     got = grad(inner_range_from_outer_index, jit=backend)(0.345)
     assert_grad_close(got, fd_grad(inner_range_from_outer_index, (0.345,), 0))
