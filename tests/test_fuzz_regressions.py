@@ -2,7 +2,10 @@
 
 import math
 
+import pytest
+
 from s2sad import grad
+from s2sad.errors import UnsupportedSyntax
 
 from .gradcheck import assert_grad_close, fd_grad
 
@@ -43,6 +46,27 @@ def test_tape_reserved_for_a_loop_under_nested_ifs(backend):
     args = (0.7, 6)
     assert_grad_close(grad(loop_under_two_ifs, wrt=0, jit=backend)(*args),
                       fd_grad(loop_under_two_ifs, args, 0))
+
+
+def pair_returned_from_a_loop(x0, x1, m=1):
+    x0 -= abs(x1)
+    for _ in range(m):
+        if x0 <= 1.58:  # folds to True: both arguments are constants at the call below
+            return x1 * x0, x0 + 1.0
+    return x0 * 3.0, x0 * x1
+
+
+def calls_it_with_constants(x):
+    a, b = pair_returned_from_a_loop(0.75, -0.09)
+    return a + b * x
+
+
+def test_a_pair_returned_from_a_loop_is_refused_not_zeroed():
+    """Seed 40844: with the `if` folded away, the returned pair looked like a tuple local to
+    the loop and was dropped, so the helper returned (0.0, 0.0) and the gradient was 0. It is
+    refused like any pair returned from inside a loop."""
+    with pytest.raises(UnsupportedSyntax, match="becomes a tuple inside a loop"):
+        grad(calls_it_with_constants, jit=False)(0.5)
 
 
 def test_inner_range_starting_at_the_outer_index(backend):

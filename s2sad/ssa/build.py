@@ -402,7 +402,8 @@ class _Builder:
         read = {id(a) for b in blocks for item in walk(b) for a in leaves(tuple(uses(item)))}
         for name, c in list(zip(names, carried)):
             nxt = body_env.get(name, UNDEF)
-            if isinstance(nxt, (tuple, Ref)) and c.init is UNDEF and id(c.header) not in read:
+            if isinstance(nxt, (tuple, Ref)) and c.init is UNDEF and id(c.header) not in read \
+                    and name != normalize.RETVAL:  # a returned tuple outlives the loop
                 # a tuple made afresh in each iteration (`shape = x.shape`) is local to it
                 carried.remove(c)
                 env.pop(name, None)
