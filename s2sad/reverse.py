@@ -1174,8 +1174,9 @@ class Generator:
 def fusable(fn: Function, plan: Plan):
     """The function's last loop, if its iterations are independent in reverse so each one's
     reverse can run right after its forward (`Generator.fused_loop`): a `for` without early
-    exit, writing no array, whose only active carried values are sums `s = s + t` / `s = s - t`
-    (their adjoint is the same in every iteration, so the iteration order does not matter).
+    exit, writing no array but scratch buffers (`_scratch`), whose only active carried values
+    are sums `s = s + t` / `s = s - t`, on every path or some branches of an `if` (`_sum_reads`:
+    their adjoint is the same in every iteration, so the iteration order does not matter).
     What follows it must be numbers whose partials read only values from before the loop
     (`return s / n`): their reverse then runs first and seeds the loop's adjoints."""
     loops = [item for item in fn.body.items if isinstance(item, (For, While, If))]
@@ -1187,16 +1188,19 @@ def fusable(fn: Function, plan: Plan):
     early = {id(op.result) for op in _early(loop, after, plan)}
     for op in after:
         if plan.is_active(op.result) and (
-                _writes(op) or isinstance(op.result.type, Array)
+                memory.in_place(op) or isinstance(op.result.type, Array)
                 or any(plan.order[id(v)] > plan.order[id(loop)] and id(v) not in early
                        for v in refs(op, plan))):
             return None
     inside = list(walk(loop.body))
-    writes = [op for op in inside if isinstance(op, Op) and _writes(op)]
+    writes = [op for op in inside if isinstance(op, Op) and memory.in_place(op)]
     scratch = {id(plan.mem.rep(op.args[0])) for op in writes}
     if any(op.fn is not setitem for op in writes) or not all(
             _scratch(fn, loop, plan, plan.mem.rep(op.args[0])) for op in writes):
         return None
+    phis = {id(p.result): p for item in _iteration_ifs(loop.body) for p in item.phis}
+    blocks = _iteration_blocks(loop.body)
+    operands = _reads(inside) + [d.next for d in loop.carried]
     for c in loop.carried:
         if not (plan.is_active(c.header) or plan.is_active(c.result)):
             continue
@@ -1204,10 +1208,8 @@ def fusable(fn: Function, plan: Plan):
             continue
         if isinstance(c.header.type, Array) or c.next is c.header:
             return None
-        phis = {id(p.result): p for item in _iteration_ifs(loop.body) for p in item.phis}
-        reads = _sum_reads(c.next, c.header, plan, phis, _iteration_blocks(loop.body))
-        if reads is None or reads != sum(
-                a is c.header for a in _reads(inside) + [d.next for d in loop.carried]):
+        reads = _sum_reads(c.next, c.header, plan, phis, blocks)
+        if reads is None or reads != sum(a is c.header for a in operands):
             return None
     return loop
 
@@ -1233,16 +1235,12 @@ def _sum_reads(v, header: Value, plan: Plan, phis: dict, blocks: set) -> int | N
     return None
 
 
-def _writes(op: Op) -> bool:
-    return op.fn is setitem or op.fn in memory.WRITES_FIRST or op.fn in memory.GROWS
-
-
 def _early(loop: For, after: list, plan: Plan) -> list[Op]:
     """The inactive statements after `loop` that do not depend on it (`k = len(x)` in
     `return s / k`): a fused loop computes them first, so its seeds can use them."""
     out, known = [], set()
     for op in after:
-        if not plan.is_active(op.result) and not _writes(op) and all(
+        if not plan.is_active(op.result) and not memory.in_place(op) and all(
                 not isinstance(a, Value) or plan.order[id(a)] < plan.order[id(loop)]
                 or id(a) in known for a in op.args):
             out.append(op)
@@ -1291,10 +1289,7 @@ def _scratch(fn: Function, loop: For, plan: Plan, rep: Value) -> bool:
         return [op for op in items if isinstance(op, Op)
                 and any(isinstance(a, Value) and id(a) in members for a in op.args)]
 
-    first = next((item for item in loop.body.items if touches(
-        [item] + (list(walk(item.body)) if isinstance(item, (For, While)) else
-                  list(walk(item.then)) + list(walk(item.orelse)) if isinstance(item, If)
-                  else []))), None)
+    first = next((item for item in loop.body.items if touches(walk(Block([item])))), None)
     if not isinstance(first, For) or first.exit is not None or not _is_const(first.start, 0) \
             or not _is_const(first.step, 1) or not _same(first.stop, alloc.args[0]):
         return False
@@ -1303,7 +1298,7 @@ def _scratch(fn: Function, loop: For, plan: Plan, rep: Value) -> bool:
             or len(fill[0].args) != 3 or fill[0].args[1] is not first.index \
             or any(isinstance(a, Value) and id(a) in members for a in fill[0].args[1:]):
         return False
-    return [op for op in touches(walk(loop.body)) if _writes(op)] == fill
+    return [op for op in touches(walk(loop.body)) if memory.in_place(op)] == fill
 
 
 def _same(a, b) -> bool:

@@ -141,17 +141,25 @@ def test_split_loops_count_up_and_cite_the_statement_once():
     assert grad(heat2d, wrt=(0,), jit=False).specialize(*HEAT_ARGS).source == src
 
 
+def stencil_1d_field(u0, c, steps):
+    """stencil_1d's final field, in NumPy slices: linear in u0, so its matrix A gives the exact
+    Hessian of sum(u^3), A^T diag(6 A u0) A."""
+    u, v = u0.copy(), np.zeros(u0.shape[0])
+    for _ in range(steps):
+        v[1:-1] = c * u[:-2] + (1.0 - 2.0 * c) * u[1:-1] + c * u[2:]
+        u, v = v, u
+    return u
+
+
 def test_hvp_differentiates_the_split_loops(backend):
     """Forward mode over the generated adjoint goes through the split loops too."""
     args = (U1, 0.3, 3)
-    h = hvp(stencil_1d, wrt=0, jit=backend)
+    A = np.column_stack([stencil_1d_field(e, 0.3, 3) for e in np.eye(U1.shape[0])])
+    np.testing.assert_allclose(np.sum((A @ U1) ** 3), stencil_1d(*args), rtol=1e-12)
     v = RNG.normal(size=U1.shape)
-    got = h(*args, v)
-    g = grad(stencil_1d, wrt=0, jit=False)
-    eps = 1e-6
-    want = (g(U1 + eps * v, 0.3, 3) - g(U1 - eps * v, 0.3, 3)) / (2 * eps)
-    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
-    assert SPLIT_MARK in g.source
+    got = hvp(stencil_1d, wrt=0, jit=backend)(*args, v)
+    np.testing.assert_allclose(got, A.T @ (6.0 * (A @ U1) * (A @ v)), rtol=1e-10, atol=1e-12)
+    assert SPLIT_MARK in grad(stencil_1d, wrt=0, jit=False).specialize(*args).source
 
 
 d_stencil = grad(stencil_1d, wrt=0)
@@ -165,6 +173,9 @@ def stencil_gradient_norm(u0, c, steps):
 
 def test_nested_grad_through_the_split_loops(backend):
     args = (U1, 0.3, 3)
+    A = np.column_stack([stencil_1d_field(e, 0.3, 3) for e in np.eye(U1.shape[0])])
+    u = A @ U1
+    g = A.T @ (3.0 * u * u)  # the exact gradient of sum(u^3), and 2 H g that of |g|^2
     got = grad(stencil_gradient_norm, wrt=0, jit=backend)(*args)
-    np.testing.assert_allclose(got, fd(stencil_gradient_norm, args, 0), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(got, 2.0 * A.T @ (6.0 * u * (A @ g)), rtol=1e-10, atol=1e-10)
     assert SPLIT_MARK in grad(stencil_1d, wrt=0, jit=False).specialize(*args).source

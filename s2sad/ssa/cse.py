@@ -17,7 +17,7 @@ import math
 import operator
 
 from . import memory
-from .nodes import Array, Aux, Block, For, Function, If, Op, Value, While, setitem, walk
+from .nodes import Array, Aux, Block, For, Function, If, Op, Value, While, walk
 
 PURE = {operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv,
         operator.mod, operator.pow, operator.neg, operator.pos, operator.lt, operator.le,
@@ -93,11 +93,8 @@ def _block(block: Block, mem, same: dict) -> None:
 
 
 def _writes(item) -> list[Op]:
-    items = [item] if isinstance(item, Op) else list(walk(item.then)) + list(walk(item.orelse)) \
-        if isinstance(item, If) else list(walk(item.body)) + (
-            list(walk(item.cond_block)) if isinstance(item, While) else [])
-    return [op for op in items if isinstance(op, Op) and (
-        op.fn is setitem or op.fn in memory.WRITES_FIRST or op.fn in memory.GROWS)]
+    """The in-place writes `item` makes, inside its branches and loops too."""
+    return [op for op in walk(Block([item])) if isinstance(op, Op) and memory.in_place(op)]
 
 
 def _substitute(fn: Function, same: dict) -> None:

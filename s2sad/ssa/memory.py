@@ -62,6 +62,11 @@ WRITES_FIRST = {runtime.scatter_add2, rta.scatter_add}
 GROWS = {runtime.grow}
 
 
+def in_place(op: Op) -> bool:
+    """Whether `op` changes the array it is given (its result shares that array's variable)."""
+    return op.fn is setitem or op.fn in WRITES_FIRST or op.fn in GROWS
+
+
 @dataclass
 class Memory:
     var: dict = field(default_factory=dict)     # id(v) -> the value whose variable v uses
@@ -150,7 +155,7 @@ def _op(op: Op, m: Memory) -> None:
     if not isinstance(r.type, Array):
         return
     base = op.args[0] if op.args else None
-    if op.fn is setitem or op.fn in WRITES_FIRST or op.fn in GROWS:
+    if in_place(op):
         m.var[id(r)] = m.rep(base)
         m.mem[id(r)] = m.mem.get(id(base), frozenset())
     elif op.fn in SAME and _is_none(op.args[1:]):
